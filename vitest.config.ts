@@ -1,16 +1,17 @@
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url))
 
 // Unit tests import the packages' TypeScript sources; integration tests under tests/ drive the
 // built `backchannel` binary and server process, so `npm test` runs after `tsc -b`.
-const alias = {
-  "@backchannel/protocol": src("protocol"),
-  "@backchannel/core": src("core"),
-  "@backchannel/transport": src("transport"),
-  "@backchannel/server": src("server"),
-}
+const alias = [
+  { find: /^@backchannel\/protocol$/, replacement: src("protocol/src/index.ts") },
+  { find: /^@backchannel\/core$/, replacement: src("core/src/index.ts") },
+  { find: /^@backchannel\/core\/testing$/, replacement: src("core/src/testing/index.ts") },
+  { find: /^@backchannel\/transport$/, replacement: src("transport/src/index.ts") },
+  { find: /^@backchannel\/server$/, replacement: src("server/src/index.ts") },
+]
 
 export default defineConfig({
   resolve: { alias },

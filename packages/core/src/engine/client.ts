@@ -1,0 +1,302 @@
+import { enrolmentSigningBytes, normaliseInviteCode, toB64, fromB64 } from "@backchannel/protocol"
+import type { DirectoryEntry, InviteResponse } from "@backchannel/protocol"
+import type { CryptoProvider } from "ts-mls"
+import type { Delivery, DeviceCredentials, Subscription } from "../ports/delivery.js"
+import type { Clock, Random } from "../ports/platform.js"
+import type { KeyValueStore } from "../ports/store.js"
+import { CoreError } from "../errors.js"
+import { generateDeviceKeys, generateX25519 } from "../identity/device-keys.js"
+import { MlsEngine } from "../mls/mls-engine.js"
+import { defaultSuite, loadSuite } from "../mls/suite.js"
+import type { SuiteName } from "../mls/suite.js"
+import { DirectoryAuthenticationService } from "./auth-service.js"
+import type { Engine, EngineSettings } from "./context.js"
+import { requireConversation } from "./context.js"
+import { Directory } from "./directory.js"
+import { ClientEvents } from "./events.js"
+import { replenishKeyPackages } from "./key-packages.js"
+import { addPeople, createConversation, removePeople } from "./membership.js"
+import { Mutex } from "./mutex.js"
+import { sendText } from "./outgoing.js"
+import { decodeJson, getJson, keys, putJson } from "./records.js"
+import type { ConversationRecord, IdentityRecord, MessageRecord } from "./records.js"
+import { catchUp, listen, sync } from "./sync.js"
+
+/** What the platform supplies: storage (already sealed), the server, time, randomness, MLS crypto. */
+export interface ClientPlatform {
+  store: KeyValueStore
+  deliveryFor(serverUrl: string, credentials?: DeviceCredentials): Delivery
+  clock: Clock
+  random: Random
+  cryptoProvider?: CryptoProvider
+}
+
+export interface EnrolInput {
+  serverUrl: string
+  invite: string
+  deviceName: string
+  suite?: SuiteName
+}
+
+export interface PublicIdentity {
+  handle: string
+  deviceId: string
+  deviceName: string
+  serverUrl: string
+}
+
+export type SendTarget = { to: string } | { conversationId: string }
+
+const defaultSettings: EngineSettings = { keyPackageTarget: 40, maxRetries: 8 }
+
+const catchUpOnly = async (e: Engine) => {
+  await catchUp(e)
+}
+
+/**
+ * A device of a Backchannel user: the one object a CLI or web app talks to. Every operation is
+ * serialised (MLS state must advance one step at a time) and every change is stored before it is
+ * reported.
+ */
+export class BackchannelClient {
+  readonly events: ClientEvents
+  private readonly mutex = new Mutex()
+
+  private constructor(private readonly e: Engine) {
+    this.events = e.events
+  }
+
+  /** Enrols a new device with an invite code and returns it, ready to use. */
+  static async enrol(
+    platform: ClientPlatform,
+    input: EnrolInput,
+    settings: Partial<EngineSettings> = {},
+  ): Promise<BackchannelClient> {
+    if ((await platform.store.get(keys.identity)) !== undefined) {
+      throw new CoreError("ALREADY_ENROLLED", "this profile already holds an enrolled device")
+    }
+    const invite = normaliseInviteCode(input.invite)
+    if (invite === undefined) throw new CoreError("INVALID_INPUT", "that is not an invite code")
+    const suiteName = input.suite ?? defaultSuite
+    const suite = await loadSuite(suiteName, platform.cryptoProvider)
+    const keysOfDevice = generateDeviceKeys(platform.random)
+    const proof = await suite.signature.sign(
+      keysOfDevice.signature.signKey,
+      enrolmentSigningBytes(invite, keysOfDevice.signature.publicKey, keysOfDevice.tracemark.publicKey),
+    )
+    const response = await platform.deliveryFor(input.serverUrl).enrol({
+      invite,
+      deviceName: input.deviceName,
+      signaturePublicKey: toB64(keysOfDevice.signature.publicKey),
+      tracemarkPublicKey: toB64(keysOfDevice.tracemark.publicKey),
+      proof: toB64(proof),
+    })
+    const firstDevice = !response.entry.devices.some(
+      (d) => d.deviceId !== response.deviceId && d.revokedAt === undefined,
+    )
+    const identity: IdentityRecord = {
+      v: 1,
+      serverUrl: input.serverUrl,
+      handle: response.entry.handle,
+      deviceId: response.deviceId,
+      deviceName: input.deviceName,
+      suite: suiteName,
+      signaturePrivateKey: toB64(keysOfDevice.signature.signKey),
+      signaturePublicKey: toB64(keysOfDevice.signature.publicKey),
+      tracemarkPrivateKey: toB64(keysOfDevice.tracemark.privateKey),
+      tracemarkPublicKey: toB64(keysOfDevice.tracemark.publicKey),
+      // The first device creates the user's sender key; later devices receive it in the self group.
+      ...(firstDevice
+        ? { senderTracemarkPrivateKey: toB64(generateX25519(platform.random).privateKey) }
+        : {}),
+      enrolledAt: platform.clock.now(),
+    }
+    await platform.store.batch([putJson(keys.identity, identity)])
+    const client = await BackchannelClient.open(platform, settings)
+    await client.mutex.run(async () => {
+      await replenishKeyPackages(client.e)
+      if (firstDevice) {
+        const self = await createConversation(client.e, { kind: "self", members: [] }, catchUpOnly)
+        client.e.identity = { ...client.e.identity, selfGroupId: self.id }
+        await client.e.store.batch([putJson(keys.identity, client.e.identity)])
+      }
+    })
+    return client
+  }
+
+  /** Opens the enrolled device held in this store. */
+  static async open(
+    platform: ClientPlatform,
+    settings: Partial<EngineSettings> = {},
+  ): Promise<BackchannelClient> {
+    const identity = await getJson<IdentityRecord>(platform.store, keys.identity)
+    if (identity === undefined) throw new CoreError("NOT_ENROLLED", "this profile has no enrolled device")
+    const suite = await loadSuite(identity.suite, platform.cryptoProvider)
+    const signKey = fromB64(identity.signaturePrivateKey)
+    const delivery = platform.deliveryFor(identity.serverUrl, {
+      deviceId: identity.deviceId,
+      sign: (bytes) => suite.signature.sign(signKey, bytes),
+    })
+    const events = new ClientEvents()
+    const directory = new Directory(platform.store, delivery, platform.clock, (change) =>
+      events.emit("devicesChanged", change),
+    )
+    const authService = new DirectoryAuthenticationService(directory, () =>
+      events.emit("warning", {
+        code: "CREDENTIAL_REJECTED",
+        message: "A member's credential did not match the directory; the message was refused.",
+      }),
+    )
+    const e: Engine = {
+      store: platform.store,
+      delivery,
+      clock: platform.clock,
+      random: platform.random,
+      mls: new MlsEngine(suite, authService),
+      directory,
+      identity,
+      signatureKeys: { signKey, publicKey: fromB64(identity.signaturePublicKey) },
+      events,
+      settings: { ...defaultSettings, ...settings },
+    }
+    return new BackchannelClient(e)
+  }
+
+  get identity(): PublicIdentity {
+    const { handle, deviceId, deviceName, serverUrl } = this.e.identity
+    return { handle, deviceId, deviceName, serverUrl }
+  }
+
+  /** Processes everything the server holds for this device; returns the number of queue items seen. */
+  sync(): Promise<number> {
+    return this.mutex.run(() => sync(this.e))
+  }
+
+  /** Syncs, then stays subscribed: new items are processed as they arrive until `close()`. */
+  async listen(): Promise<Subscription> {
+    await this.sync()
+    const cursor = await this.mutex.run(async () => (await getJson<number>(this.e.store, keys.cursor)) ?? 0)
+    return listen(this.e, (task) => this.mutex.run(task), cursor)
+  }
+
+  /** Sends text to a person (in the direct conversation with them, created on first use) or a conversation. */
+  sendText(target: SendTarget, text: string, options: { replyTo?: string } = {}): Promise<MessageRecord> {
+    return this.mutex.run(async () => {
+      await catchUp(this.e)
+      const conversationId = "to" in target ? await this.directFor(target.to) : target.conversationId
+      return sendText(this.e, conversationId, text, options, catchUpOnly)
+    })
+  }
+
+  /** Creates a group conversation with these people (by handle). */
+  createGroup(name: string, members: string[]): Promise<ConversationRecord> {
+    const trimmed = name.trim()
+    if (trimmed.length === 0 || trimmed.length > 200) {
+      return Promise.reject(new CoreError("INVALID_INPUT", "a group name is 1–200 characters"))
+    }
+    return this.mutex.run(async () => {
+      await catchUp(this.e)
+      return createConversation(this.e, { kind: "group", name: trimmed, members }, catchUpOnly)
+    })
+  }
+
+  addMembers(conversationId: string, handles: string[]): Promise<ConversationRecord> {
+    return this.mutex.run(async () => {
+      await catchUp(this.e)
+      await addPeople(this.e, conversationId, handles, catchUpOnly)
+      return requireConversation(this.e, conversationId)
+    })
+  }
+
+  removeMembers(conversationId: string, handles: string[]): Promise<ConversationRecord> {
+    return this.mutex.run(async () => {
+      await catchUp(this.e)
+      await removePeople(this.e, conversationId, handles, catchUpOnly)
+      return requireConversation(this.e, conversationId)
+    })
+  }
+
+  /** An invite with which another device of this same user can enrol. */
+  createDeviceInvite(): Promise<InviteResponse> {
+    return this.e.delivery.createDeviceInvite()
+  }
+
+  /** Conversations, most recently active first. The user's own "self" conversation is left out. */
+  async conversations(): Promise<ConversationRecord[]> {
+    const records = await this.e.store.list("conv/")
+    return records
+      .map((r) => decodeJson<ConversationRecord>(r.value))
+      .filter((c) => c.kind !== "self")
+      .sort((a, b) => b.lastActivityAt - a.lastActivityAt)
+  }
+
+  conversation(conversationId: string): Promise<ConversationRecord> {
+    return requireConversation(this.e, conversationId)
+  }
+
+  /** The direct conversation with this person, if there is one. */
+  async directConversation(handle: string): Promise<ConversationRecord | undefined> {
+    const candidates = (await this.conversations()).filter(
+      (c) => c.kind === "direct" && c.peer === handle && c.status === "active",
+    )
+    // If both people started a conversation at once, both devices settle on the same one.
+    return candidates.sort((a, b) => (a.id < b.id ? -1 : 1))[0]
+  }
+
+  /** Messages of a conversation in order; `limit` keeps the most recent ones. */
+  async messages(conversationId: string, options: { limit?: number } = {}): Promise<MessageRecord[]> {
+    const prefix = keys.messagePrefix(conversationId)
+    const records =
+      options.limit === undefined
+        ? await this.e.store.list(prefix)
+        : (await this.e.store.list(prefix, { reverse: true, limit: options.limit })).reverse()
+    return records.map((r) => decodeJson<MessageRecord>(r.value))
+  }
+
+  /** Every text message this device holds, across conversations, oldest first. */
+  async allMessages(): Promise<MessageRecord[]> {
+    const records = await this.e.store.list("msg/")
+    return records.map((r) => decodeJson<MessageRecord>(r.value)).sort((a, b) => a.localSeq - b.localSeq)
+  }
+
+  markRead(conversationId: string): Promise<void> {
+    return this.mutex.run(async () => {
+      const conversation = await requireConversation(this.e, conversationId)
+      if (conversation.unread === 0) return
+      const updated = { ...conversation, unread: 0 }
+      await this.e.store.batch([putJson(keys.conversation(conversationId), updated)])
+      this.e.events.emit("conversation", updated)
+    })
+  }
+
+  searchDirectory(query: string, limit?: number): Promise<DirectoryEntry[]> {
+    return this.e.directory.search(query, limit)
+  }
+
+  /** A person's directory entry, fresh from the server. */
+  lookup(handle: string): Promise<DirectoryEntry | undefined> {
+    return this.e.directory.entry(handle, { refresh: true })
+  }
+
+  /** A person's directory entry as this device last saw it (asks the server only if never seen). */
+  person(handle: string): Promise<DirectoryEntry | undefined> {
+    return this.e.directory.entry(handle)
+  }
+
+  close(): Promise<void> {
+    return this.mutex.run(() => this.e.store.close())
+  }
+
+  private async directFor(handle: string): Promise<string> {
+    if (handle === this.e.identity.handle)
+      throw new CoreError("INVALID_INPUT", "use a group to write to yourself")
+    const existing = await this.directConversation(handle)
+    if (existing === undefined) {
+      return (await createConversation(this.e, { kind: "direct", members: [handle] }, catchUpOnly)).id
+    }
+    if (!existing.members.some((m) => m.handle === handle)) {
+      await addPeople(this.e, existing.id, [handle], catchUpOnly)
+    }
+    return existing.id
+  }
+}

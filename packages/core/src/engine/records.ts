@@ -1,0 +1,156 @@
+import { fromUtf8, utf8 } from "@backchannel/protocol"
+import type { DirectoryEntry } from "@backchannel/protocol"
+import type { KeyValueStore, WriteOp } from "../ports/store.js"
+import type { ConversationKind } from "../content/content.js"
+import type { SuiteName } from "../mls/suite.js"
+import { CoreError } from "../errors.js"
+
+/**
+ * The layout of a device's local store. Every value is sealed by SealedStore; keys hold only random ids,
+ * counters and record kinds.
+ *
+ *   identity                      IdentityRecord
+ *   cursor                        last queue seq fully processed
+ *   counter                       last local message sequence number
+ *   kp/<ref>                      KeyPackageRecord (our unclaimed key packages' private parts)
+ *   group/<groupId>               MLS group state (ts-mls encoding)
+ *   conv/<groupId>                ConversationRecord
+ *   pending/<groupId>             PendingCommit: a commit sent but not yet confirmed
+ *   msg/<groupId>/<localSeq>      MessageRecord, in display order
+ *   msgid/<messageId>             pointer to the msg/ key (deduplication)
+ *   dir/<handle>                  cached DirectoryEntry
+ *   todo/add-device/<deviceId>    a new device of this user still to be added to conversations
+ */
+export const keys = {
+  identity: "identity",
+  cursor: "cursor",
+  counter: "counter",
+  keyPackage: (ref: string) => `kp/${ref}`,
+  group: (groupId: string) => `group/${groupId}`,
+  conversation: (groupId: string) => `conv/${groupId}`,
+  pending: (groupId: string) => `pending/${groupId}`,
+  messagePrefix: (groupId: string) => `msg/${groupId}/`,
+  message: (groupId: string, localSeq: number) => `msg/${groupId}/${String(localSeq).padStart(12, "0")}`,
+  messageId: (id: string) => `msgid/${id}`,
+  directory: (handle: string) => `dir/${handle}`,
+  todoAddDevicePrefix: "todo/add-device/",
+  todoAddDevice: (deviceId: string) => `todo/add-device/${deviceId}`,
+} as const
+
+export interface IdentityRecord {
+  v: 1
+  serverUrl: string
+  handle: string
+  deviceId: string
+  deviceName: string
+  suite: SuiteName
+  /** Ed25519 seed (32 bytes, base64url): the MLS signature key, also signs every request. */
+  signaturePrivateKey: string
+  signaturePublicKey: string
+  /** X25519 device key (base64url): how senders mark this device's copies. */
+  tracemarkPrivateKey: string
+  tracemarkPublicKey: string
+  /** X25519 user-level sender key shared by all of this user's devices (synced in the self group). */
+  senderTracemarkPrivateKey?: string
+  selfGroupId?: string
+  enrolledAt: number
+}
+
+export interface KeyPackageRecord {
+  v: 1
+  ref: string
+  publicPackage: string
+  initPrivateKey: string
+  hpkePrivateKey: string
+  lastResort: boolean
+  createdAt: number
+}
+
+export interface MemberRecord {
+  handle: string
+  deviceId: string
+  /** Local time at which this device saw the member join (or joined itself). */
+  since: number
+}
+
+export interface ConversationRecord {
+  v: 1
+  id: string
+  kind: ConversationKind
+  name?: string
+  /** For a direct conversation: the other person's handle. */
+  peer?: string
+  createdBy: string
+  createdAt: number
+  members: MemberRecord[]
+  status: "active" | "removed"
+  joinedAt: number
+  lastActivityAt: number
+  unread: number
+}
+
+export type MessageEvent =
+  | { type: "created"; actor: string }
+  | { type: "joined"; actor?: string }
+  | { type: "added"; actor?: string; subjects: string[] }
+  | { type: "removed"; actor?: string; subjects: string[] }
+  /** Devices of people who stay were added or removed. */
+  | { type: "devices"; actor?: string; subjects: string[] }
+  | { type: "you-were-removed"; actor?: string }
+
+export interface MessageRecord {
+  v: 1
+  id: string
+  conversationId: string
+  localSeq: number
+  kind: "text" | "event"
+  sender: { handle: string; deviceId: string }
+  sentAt: number
+  receivedAt: number
+  outgoing: boolean
+  text?: string
+  replyTo?: string
+  event?: MessageEvent
+}
+
+export interface PendingCommit {
+  v: 1
+  groupId: string
+  epoch: string
+  commit: string
+  welcome?: string
+  add: string[]
+  remove: string[]
+  newState: string
+  createdAt: number
+}
+
+export interface CachedEntry {
+  v: 1
+  entry: DirectoryEntry
+  fetchedAt: number
+}
+
+export function encodeJson(value: unknown): Uint8Array {
+  return utf8(JSON.stringify(value))
+}
+
+// Records are written only by this engine and authenticated by the Sealer, so reading one back as its
+// declared type is a checked round trip, not an unchecked cast of foreign input.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+export function decodeJson<T>(bytes: Uint8Array): T {
+  try {
+    return JSON.parse(fromUtf8(bytes)) as T
+  } catch {
+    throw new CoreError("STORE_CORRUPT", "a stored record does not decode")
+  }
+}
+
+export async function getJson<T>(store: KeyValueStore, key: string): Promise<T | undefined> {
+  const bytes = await store.get(key)
+  return bytes === undefined ? undefined : decodeJson<T>(bytes)
+}
+
+export function putJson(key: string, value: unknown): WriteOp {
+  return { type: "put", key, value: encodeJson(value) }
+}
