@@ -48,11 +48,12 @@ export async function launchBubbleRenderer() {
     })
     const tab = await context.newPage()
     await tab.goto(`${origin}/index.html`)
-    await tab.evaluate(async (fontUrl) => {
+    // A string, not a function: test runners rewrite dynamic import() inside functions they transform.
+    await tab.evaluate(`(async () => {
       const dom = await import("/dist/dom/render-bubble.js")
-      await dom.installBubbleFont(document, fontUrl)
+      await dom.installBubbleFont(document, ${JSON.stringify(`${origin}/assets/inter-latin-400-normal.woff`)})
       globalThis.__tracemarkDom = dom
-    }, `${origin}/assets/inter-latin-400-normal.woff`)
+    })()`)
     /** Renders a plan and screenshots the bubble with `margin` CSS px of page around it. */
     async function screenshot(plan, margin = 24) {
       await tab.evaluate((p) => {

@@ -52,7 +52,7 @@ export function decodeText(leak: string, template: MessageTemplate, messageId: s
       const costs = match.variantCosts
       const best = costs[match.variant] ?? Infinity
       const words = unit.variants[match.variant]?.length ?? 1
-      const unique = costs.every((c, v) => v === match.variant || c > best + 0.25)
+      const unique = costs.every((c, v) => v === match.variant || c > best + 0.1)
       if (unique && best <= 0.34 * words) observed[unit.wordingSlot] = match.variant
     }
     const words = unit.variants[match.variant] ?? []
