@@ -99,7 +99,7 @@ export function renderChoices(
       let prefix = ""
       if (!unit.firstInParagraph) {
         prefix = unit.sentenceSlot !== null && pick(unit.sentenceSlot) === 1 ? "  " : " "
-        if (unit.invisibleSlot !== null) prefix += invisibleForms[pick(unit.invisibleSlot)] ?? ""
+        for (const slot of unit.invisibleSlots) prefix += invisibleForms[pick(slot)] ?? ""
       }
       const current = paragraphs[paragraphs.length - 1]
       current?.push(prefix + placed.words.map(({ word }) => wordText(word, choices)).join(" "))

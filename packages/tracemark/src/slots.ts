@@ -40,5 +40,6 @@ export interface ResolvedOptions {
   geometry: BubbleGeometry
 }
 
-/** Zero-width marks, one per inter-word gap: four options, two bits. */
+/** Zero-width marks: four forms (two bits), `invisiblePerGap` of them after each inter-word space. */
 export const invisibleForms = ["\u200b", "\u200c", "\u200d", "\u2060"] as const
+export const invisiblePerGap = 2

@@ -2,7 +2,7 @@ import { typographicPieces, type Piece } from "./channels/typographic.js"
 import { findWordingSites, type WordingSite } from "./channels/wording.js"
 import { textAdvance } from "./font/metrics.js"
 import { defaultGeometry, type BubbleGeometry } from "./layout/geometry.js"
-import { invisibleForms, type MarkOptions, type ResolvedOptions, type Slot, type SlotChannel } from "./slots.js"
+import { invisibleForms, invisiblePerGap, type MarkOptions, type ResolvedOptions, type Slot, type SlotChannel } from "./slots.js"
 
 export type PieceTemplate =
   | { kind: "text"; text: string }
@@ -24,8 +24,8 @@ export interface UnitTemplate {
   shiftSlot: number | null
   /** Sentence spacing of the gap before this unit. */
   sentenceSlot: number | null
-  /** Zero-width mark placed after the space before this unit. */
-  invisibleSlot: number | null
+  /** Zero-width marks placed after the space before this unit (two per gap: four bits). */
+  invisibleSlots: number[]
   firstInParagraph: boolean
   reserve: number
 }
@@ -164,17 +164,21 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
       const reserve = Math.max(...variantWidths)
       const firstInParagraph = gi === 0
       let sentenceSlot: number | null = null
-      let invisibleSlot: number | null = null
+      const invisibleSlots: number[] = []
       if (!firstInParagraph) {
         if (options.typographic && isSentenceBoundary(previousText, unitText)) {
           sentenceSlot = addSlot(`p:${unitIndex}`, "sentence-space", ["single space", "double space"])
         }
         if (options.invisible) {
-          invisibleSlot = addSlot(
-            `z:${unitIndex}`,
-            "invisible",
-            invisibleForms.map((f) => `U+${(f.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`),
-          )
+          for (let k = 0; k < invisiblePerGap; k++) {
+            invisibleSlots.push(
+              addSlot(
+                `z:${unitIndex}:${k}`,
+                "invisible",
+                invisibleForms.map((f) => `U+${(f.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`),
+              ),
+            )
+          }
         }
       }
       const shiftSlot = options.layout ? addSlot(`s:${unitIndex}`, "shift", ["left", "right"]) : null
@@ -196,7 +200,7 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
         wordingSlot,
         shiftSlot,
         sentenceSlot,
-        invisibleSlot,
+        invisibleSlots,
         firstInParagraph,
         reserve,
       })

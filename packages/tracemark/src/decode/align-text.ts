@@ -5,8 +5,8 @@ export interface LeakToken {
   /** The token as it appears in the leak, zero-width marks removed. */
   raw: string
   key: string
-  /** Zero-width mark directly before the token (after the preceding whitespace), if any. */
-  invisible: string | null
+  /** Zero-width marks directly before the token (after the preceding whitespace), in order. */
+  invisible: string[]
   /** Number of space characters between the previous token and this one. */
   spacesBefore: number
 }
@@ -18,10 +18,11 @@ export function tokenizeLeak(leak: string): LeakToken[] {
   for (const m of leak.matchAll(re)) {
     const ws = m[1] ?? ""
     let body = m[2] ?? ""
-    let invisible: string | null = null
-    const first = body.codePointAt(0) ?? 0
-    if ((first >= 0x200b && first <= 0x200d) || first === 0x2060) {
-      invisible = String.fromCodePoint(first)
+    const invisible: string[] = []
+    for (;;) {
+      const first = body.codePointAt(0) ?? 0
+      if (!((first >= 0x200b && first <= 0x200d) || first === 0x2060)) break
+      invisible.push(String.fromCodePoint(first))
       body = body.slice(1)
     }
     const raw = removeInvisible(body)

@@ -39,7 +39,7 @@ export function decodeText(leak: string, template: MessageTemplate, messageId: s
   const observed: (number | null)[] = template.slots.map(() => null)
   const tokens = tokenizeLeak(leak)
   const hasInvisibleSlots = template.slots.some((s) => s.channel === "invisible")
-  const anyInvisible = tokens.some((t) => t.invisible !== null)
+  const anyInvisible = tokens.some((t) => t.invisible.length > 0)
   const stripped = hasInvisibleSlots && !anyInvisible
   const doubleSpaces = tokens.some((t) => t.spacesBefore >= 2)
   const { matches } = alignUnits(template, tokens)
@@ -68,9 +68,12 @@ export function decodeText(leak: string, template: MessageTemplate, messageId: s
     if (unit.sentenceSlot !== null && adjacent && doubleSpaces) {
       observed[unit.sentenceSlot] = first.spacesBefore >= 2 ? 1 : 0
     }
-    if (unit.invisibleSlot !== null && first.invisible !== null) {
-      const option = (invisibleForms as readonly string[]).indexOf(first.invisible)
-      if (option >= 0) observed[unit.invisibleSlot] = option
+    // Zero-width marks are read only when the gap holds exactly as many as were written.
+    if (unit.invisibleSlots.length > 0 && first.invisible.length === unit.invisibleSlots.length) {
+      unit.invisibleSlots.forEach((slot, k) => {
+        const option = (invisibleForms as readonly string[]).indexOf(first.invisible[k] ?? "")
+        if (option >= 0) observed[slot] = option
+      })
     }
   })
   return { messageId, slots: template.slots, observed, stripped, source: "text" }
