@@ -6,8 +6,12 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 // Unit tests import the packages' TypeScript sources; integration tests under tests/ drive the
 // built `backchannel` binary and server process, so `npm test` runs after `tsc -b`.
 const alias = {
-  "@backchannel/tracemark/dom": fileURLToPath(new URL("./packages/tracemark/src/dom/index.ts", import.meta.url)),
-  "@backchannel/tracemark/node": fileURLToPath(new URL("./packages/tracemark/src/node/index.ts", import.meta.url)),
+  "@backchannel/tracemark/dom": fileURLToPath(
+    new URL("./packages/tracemark/src/dom/index.ts", import.meta.url),
+  ),
+  "@backchannel/tracemark/node": fileURLToPath(
+    new URL("./packages/tracemark/src/node/index.ts", import.meta.url),
+  ),
   "@backchannel/tracemark": src("tracemark"),
   "@backchannel/protocol": src("protocol"),
   "@backchannel/core": src("core"),

@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { attribute, buildTemplate, decodeImage, markCopy, resampleRgba, type Candidate } from "@backchannel/tracemark"
+import {
+  attribute,
+  buildTemplate,
+  decodeImage,
+  markCopy,
+  matchLeakImage,
+  resampleRgba,
+  type Candidate,
+} from "@backchannel/tracemark"
 import { decodeImageFile, encodeJpeg } from "@backchannel/tracemark/node"
 import { launchBubbleRenderer } from "../bench/tracemark/chromium-bubble.mjs"
 
@@ -20,7 +28,10 @@ describe("tracemark end to end in Chromium", () => {
   it("attributes a halved, JPEG-70 screenshot to the leaking device and to none of 11 others", async () => {
     const template = buildTemplate(text)
     const secrets = Array.from({ length: 12 }, () => new Uint8Array(randomBytes(32)))
-    const candidates: Candidate[] = secrets.map((s, i) => ({ id: `device-${i}`, secretsPerMessage: { m: s } }))
+    const candidates: Candidate[] = secrets.map((s, i) => ({
+      id: `device-${i}`,
+      secretsPerMessage: { m: s },
+    }))
     const leaker = 4
     const copy = markCopy({ text, messageId: "m", secret: secrets[leaker]!, template })
     const tab = await renderer.open(1)
@@ -33,6 +44,13 @@ describe("tracemark end to end in Chromium", () => {
     expect(results[0]?.id).toBe(`device-${leaker}`)
     expect(results[0]?.adjustedP).toBeLessThanOrEqual(1e-6)
     for (const other of results.slice(1)) expect(other.band).toBe("inconclusive")
+    // The CLI's trace finds which sent message the screenshot shows before decoding it.
+    const others = [
+      "Dinner is moved to Thursday; the ambassador sends her regards and hopes you can still come.",
+      text.replace("Friday", "Monday").replace("Ankara", "Athens"),
+    ].map((t, i) => ({ messageId: `other-${i}`, template: buildTemplate(t) }))
+    const ranked = matchLeakImage(degraded, [...others, { messageId: "m", template }])
+    expect(ranked[0]?.messageId).toBe("m")
     // The page asked for nothing outside its own fake origin.
     expect(renderer.blocked).toEqual([])
   })

@@ -1,3 +1,4 @@
+/* global document */
 // Renders tracemark copies with the package's DOM renderer in real Chromium (playwright-core, the
 // Debian /usr/bin/chromium; nothing is downloaded) and returns screenshots as RGBA. Every request the
 // page makes is answered from the package's dist/ and assets/ by a route handler, so no request leaves
@@ -61,7 +62,12 @@ export async function launchBubbleRenderer() {
         stage.replaceChildren(globalThis.__tracemarkDom.renderBubble(document, p))
       }, plan)
       const png = await tab.screenshot({
-        clip: { x: 40 - margin, y: 40 - margin, width: plan.width + 2 * margin, height: plan.height + 2 * margin },
+        clip: {
+          x: 40 - margin,
+          y: 40 - margin,
+          width: plan.width + 2 * margin,
+          height: plan.height + 2 * margin,
+        },
         animations: "disabled",
       })
       const decoded = PNG.sync.read(png)

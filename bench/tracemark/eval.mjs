@@ -95,7 +95,16 @@ const rowOf = (name, s) => [
   s.innocent,
   s.falseAccusations,
 ]
-const header = ["condition", "trials", "bits read", "bits/word", "BER", ...NS.map((n) => `attributed n=${n}`), "innocent trials", "false acc."]
+const header = [
+  "condition",
+  "trials",
+  "bits read",
+  "bits/word",
+  "BER",
+  ...NS.map((n) => `attributed n=${n}`),
+  "innocent trials",
+  "false acc.",
+]
 
 // ---------------------------------------------------------------- screenshots
 const shotRows = []
@@ -115,7 +124,8 @@ for (const dpr of [1, 2, 3]) {
     const candidates = candidatesFor("shots", [messageId])
     const copy = tm.markCopy({ text, messageId, secret: secretFor("shots", leaker, messageId), template })
     const shot = await tab.screenshot(copy.plan, 24)
-    if (dpr === 2 && ocrImages.length < ocrTrials) ocrImages.push({ png: encodePng(shot), text, messageId, template, leaker })
+    if (dpr === 2 && ocrImages.length < ocrTrials)
+      ocrImages.push({ png: encodePng(shot), text, messageId, template, leaker })
     for (const scale of [1, 0.75, 0.5]) {
       for (const quality of [90, 70, 60]) {
         const key = `DPR ${dpr}, scale ${scale}, JPEG ${quality}`
@@ -126,7 +136,13 @@ for (const dpr of [1, 2, 3]) {
         try {
           reading = tm.decodeImage(image, template, messageId).reading
         } catch {
-          reading = { messageId, slots: template.slots, observed: template.slots.map(() => null), stripped: false, source: "image" }
+          reading = {
+            messageId,
+            slots: template.slots,
+            observed: template.slots.map(() => null),
+            stripped: false,
+            source: "image",
+          }
         }
         const t1 = performance.now()
         for (const s of [perCondition[key], shotAll]) score(s, [reading], candidates, leaker, wordCount(text))
@@ -154,7 +170,13 @@ for (const dpr of [1, 2, 3]) {
       try {
         reading = tm.decodeImage(image, template, messageId).reading
       } catch {
-        reading = { messageId, slots: template.slots, observed: template.slots.map(() => null), stripped: false, source: "image" }
+        reading = {
+          messageId,
+          slots: template.slots,
+          observed: template.slots.map(() => null),
+          stripped: false,
+          source: "image",
+        }
       }
       score(s, [reading], candidatesFor("len", [messageId]), leaker, wordCount(text))
     }
@@ -180,7 +202,11 @@ for (const wording of [false, true]) {
     const leaker = Math.floor(random() * 10)
     const candidates = candidatesFor("text", [messageId])
     const copy = tm.markCopy({ text, messageId, secret: secretFor("text", leaker, messageId), template })
-    const leaks = { pasted: copy.text, stripped: stripText(copy.text), retyped: retypeText(copy.text, random) }
+    const leaks = {
+      pasted: copy.text,
+      stripped: stripText(copy.text),
+      retyped: retypeText(copy.text, random),
+    }
     for (const [kind, leak] of Object.entries(leaks)) {
       const key = `${kind}${wording ? ", wording on" : ""}`
       textStats[key] ??= newStats()
@@ -203,7 +229,12 @@ for (const wording of [false, true]) {
         const messageId = `camp-${c}-${k}`
         ids.push(messageId)
         const template = tm.buildTemplate(text, { wording })
-        const copy = tm.markCopy({ text, messageId, secret: secretFor(`camp-${kind}`, leaker, messageId), template })
+        const copy = tm.markCopy({
+          text,
+          messageId,
+          secret: secretFor(`camp-${kind}`, leaker, messageId),
+          template,
+        })
         const leak = kind === "stripped" ? stripText(copy.text) : retypeText(copy.text, random)
         readings.push(tm.decodeText(leak, template, messageId))
         if (k < 2 && !wording) continue
@@ -234,7 +265,12 @@ const langPath = join(dirname(require.resolve("@tesseract.js-data/eng/package.js
 const ocrStats = newStats()
 const ocrWordingStats = newStats()
 {
-  const worker = await createWorker("eng", 1, { langPath, gzip: true, cachePath: join(tmpdir(), "tracemark-ocr"), cacheMethod: "none" })
+  const worker = await createWorker("eng", 1, {
+    langPath,
+    gzip: true,
+    cachePath: join(tmpdir(), "tracemark-ocr"),
+    cacheMethod: "none",
+  })
   const renderer2 = await launchBubbleRenderer()
   const tab = await renderer2.open(2)
   for (let t = 0; t < ocrTrials; t++) {
@@ -247,7 +283,13 @@ const ocrWordingStats = newStats()
       const copy = tm.markCopy({ text, messageId, secret: secretFor("ocr", leaker, messageId), template })
       const shot = await tab.screenshot(copy.plan, 24)
       const { data } = await worker.recognize(Buffer.from(encodePng(shot)))
-      score(wording ? ocrWordingStats : ocrStats, [tm.decodeText(data.text, template, messageId)], candidatesFor("ocr", [messageId]), leaker, wordCount(text))
+      score(
+        wording ? ocrWordingStats : ocrStats,
+        [tm.decodeText(data.text, template, messageId)],
+        candidatesFor("ocr", [messageId]),
+        leaker,
+        wordCount(text),
+      )
     }
     if ((t + 1) % 10 === 0) log(`OCR ${t + 1}/${ocrTrials}`)
   }
@@ -264,16 +306,28 @@ const times = shotAll.times.slice().sort((a, b) => a - b)
 const median = times[Math.floor(times.length / 2)] ?? 0
 const p95 = times[Math.floor(times.length * 0.95)] ?? 0
 const tmax = times[times.length - 1] ?? 0
-const looser = alphas.map((a) => [`p ≤ ${a}`, global.innocentBelow[a], (global.innocentBelow[a] / global.innocent).toExponential(2), a])
+const looser = alphas.map((a) => [
+  `p ≤ ${a}`,
+  global.innocentBelow[a],
+  (global.innocentBelow[a] / global.innocent).toExponential(2),
+  a,
+])
 
 const t1 = table(header, shotRows)
 const t2 = table(header, lengthRows)
 const t3 = table(header, textRows)
 const neededRows = Object.entries(needed).map(([k, v]) => [k, v.campaigns, v.median, v.p90, v.capped])
-const t4 = table(["leak (~30-word messages, n=100)", "campaigns", "median messages", "90th pct", "not attributed within 40"], neededRows)
+const t4 = table(
+  ["leak (~30-word messages, n=100)", "campaigns", "median messages", "90th pct", "not attributed within 40"],
+  neededRows,
+)
 const t5 = table(["innocent raw p-value", "count", "empirical rate", "bound"], looser)
-console.log(`\nScreenshots (30 words, n = 10/50/100)\n${t1.text}\n\nLength sweep\n${t2.text}\n\nText leaks\n${t3.text}\n\nMessages needed\n${t4.text}\n\nInnocent calibration\n${t5.text}`)
-console.log(`screenshot decode+attribution: median ${median.toFixed(3)} s, p95 ${p95.toFixed(3)} s, max ${tmax.toFixed(3)} s`)
+console.log(
+  `\nScreenshots (30 words, n = 10/50/100)\n${t1.text}\n\nLength sweep\n${t2.text}\n\nText leaks\n${t3.text}\n\nMessages needed\n${t4.text}\n\nInnocent calibration\n${t5.text}`,
+)
+console.log(
+  `screenshot decode+attribution: median ${median.toFixed(3)} s, p95 ${p95.toFixed(3)} s, max ${tmax.toFixed(3)} s`,
+)
 
 const stats = (k) => textStats[k]
 const bpw = (s) => (s.readable / Math.max(1, s.words)).toFixed(3)
@@ -323,6 +377,16 @@ if (!quick) {
   updateSummary(summary)
   writeSection("Tracemark", md)
 }
-const path = writeJson(quick ? "tracemark-quick" : "tracemark", { summary, shots: perCondition, shotAll, lengthRows, text: textStats, ocr: { ocrStats, ocrWordingStats }, needed, looser })
+if (quick) process.exit(0)
+const path = writeJson("tracemark", {
+  summary,
+  shots: perCondition,
+  shotAll,
+  lengthRows,
+  text: textStats,
+  ocr: { ocrStats, ocrWordingStats },
+  needed,
+  looser,
+})
 console.log(summary)
 log(`wrote ${path}`)

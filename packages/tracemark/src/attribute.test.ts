@@ -24,7 +24,10 @@ function setup(n: number) {
       messageId,
     })
   const candidates = (ids: string[]): Candidate[] =>
-    devices.map((_, i) => ({ id: `device-${i}`, secretsPerMessage: Object.fromEntries(ids.map((id) => [id, secretOf(i, id)])) }))
+    devices.map((_, i) => ({
+      id: `device-${i}`,
+      secretsPerMessage: Object.fromEntries(ids.map((id) => [id, secretOf(i, id)])),
+    }))
   return { sender, devices, secretOf, candidates }
 }
 
@@ -67,7 +70,11 @@ describe("attribution", () => {
       const template = buildTemplate(text, { wording: true })
       const copy = markCopy({ text, messageId: id, secret: secretOf(11, id), template })
       // Retyped: only wording survives.
-      return decodeText(copy.text.replace(/[\u200b-\u200d\u2060]/g, "").replace(/[\u2019]/g, "'"), template, id)
+      return decodeText(
+        copy.text.replace(/[\u200b-\u200d\u2060]/g, "").replace(/[\u2019]/g, "'"),
+        template,
+        id,
+      )
     })
     const one = attribute(readings.slice(0, 1), candidates(ids))
     const all = attribute(readings, candidates(ids))

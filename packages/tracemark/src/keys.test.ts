@@ -1,4 +1,11 @@
-import { createHmac, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, randomBytes } from "node:crypto"
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  hkdfSync,
+  randomBytes,
+} from "node:crypto"
 import { describe, expect, it } from "vitest"
 import { TracemarkError } from "./errors.js"
 import { deriveCopySecret, tracemarkKeyPairFromSeed } from "./keys.js"
@@ -7,7 +14,13 @@ import { slotChoice } from "./prf.js"
 const label = Buffer.from("backchannel/tracemark/v1/copy-secret")
 
 /** Independent reference with node:crypto (X25519 + HKDF-SHA256), from the documented construction. */
-function referenceSecret(own: Uint8Array, peer: Uint8Array, sender: Uint8Array, recipient: Uint8Array, id: string): Buffer {
+function referenceSecret(
+  own: Uint8Array,
+  peer: Uint8Array,
+  sender: Uint8Array,
+  recipient: Uint8Array,
+  id: string,
+): Buffer {
   const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b656e04220420", "hex"), own])
   const spki = Buffer.concat([Buffer.from("302a300506032b656e032100", "hex"), peer])
   const shared = diffieHellman({
@@ -15,7 +28,13 @@ function referenceSecret(own: Uint8Array, peer: Uint8Array, sender: Uint8Array, 
     publicKey: createPublicKey({ key: spki, format: "der", type: "spki" }),
   })
   const idBytes = Buffer.from(id, "utf8")
-  const info = Buffer.concat([label, Buffer.from([idBytes.length >> 8, idBytes.length & 0xff]), idBytes, sender, recipient])
+  const info = Buffer.concat([
+    label,
+    Buffer.from([idBytes.length >> 8, idBytes.length & 0xff]),
+    idBytes,
+    sender,
+    recipient,
+  ])
   return Buffer.from(hkdfSync("sha256", shared, label, info, 32))
 }
 
@@ -35,7 +54,13 @@ describe("copy secrets", () => {
     })
 
   it("matches an independent node:crypto computation of X25519 + HKDF", () => {
-    const want = referenceSecret(sender.privateKey, alice.publicKey, sender.publicKey, alice.publicKey, "msg-1")
+    const want = referenceSecret(
+      sender.privateKey,
+      alice.publicKey,
+      sender.publicKey,
+      alice.publicKey,
+      "msg-1",
+    )
     expect(Buffer.from(senderSide(alice)).equals(want)).toBe(true)
   })
 
@@ -93,7 +118,13 @@ describe("slot PRF", () => {
     const secret = new Uint8Array(randomBytes(32))
     for (const options of [2, 3, 4, 7]) {
       const mac = createHmac("sha256", secret)
-        .update(Buffer.concat([Buffer.from("backchannel/tracemark/v1/slot\u0000"), Buffer.from("s:12"), Buffer.from([0])]))
+        .update(
+          Buffer.concat([
+            Buffer.from("backchannel/tracemark/v1/slot\u0000"),
+            Buffer.from("s:12"),
+            Buffer.from([0]),
+          ]),
+        )
         .digest()
       const limit = 256 - (256 % options)
       const byte = [...mac].find((b) => b < limit) ?? 0

@@ -92,7 +92,9 @@ export function renderChoices(
           x: placed.x + dx,
           line: li,
           pieces: word.pieces.map((p) =>
-            p.kind === "text" ? { text: p.text } : { text: p.forms[pick(p.slot)] ?? "", cellWidth: p.cellWidth },
+            p.kind === "text"
+              ? { text: p.text }
+              : { text: p.forms[pick(p.slot)] ?? "", cellWidth: p.cellWidth },
           ),
         })
       }

@@ -16,7 +16,11 @@ export function slotChoice(secret: Uint8Array, slotKey: string, options: number)
   if (!Number.isInteger(options) || options < 2 || options > 256) throw new RangeError("options out of range")
   const limit = 256 - (256 % options)
   for (let counter = 0; ; counter++) {
-    const block = hmac(sha256, secret, concatBytes(slotLabel, utf8ToBytes(slotKey), new Uint8Array([counter])))
+    const block = hmac(
+      sha256,
+      secret,
+      concatBytes(slotLabel, utf8ToBytes(slotKey), new Uint8Array([counter])),
+    )
     for (const byte of block) if (byte < limit) return byte % options
   }
 }

@@ -1,8 +1,15 @@
 import { typographicPieces, type Piece } from "./channels/typographic.js"
 import { findWordingSites, type WordingSite } from "./channels/wording.js"
 import { textAdvance } from "./font/metrics.js"
-import { defaultGeometry, type BubbleGeometry } from "./layout/geometry.js"
-import { invisibleForms, invisiblePerGap, type MarkOptions, type ResolvedOptions, type Slot, type SlotChannel } from "./slots.js"
+import { defaultGeometry } from "./layout/geometry.js"
+import {
+  invisibleForms,
+  invisiblePerGap,
+  type MarkOptions,
+  type ResolvedOptions,
+  type Slot,
+  type SlotChannel,
+} from "./slots.js"
 
 export type PieceTemplate =
   | { kind: "text"; text: string }
@@ -60,7 +67,19 @@ export function resolveOptions(options: MarkOptions = {}): ResolvedOptions {
 }
 
 const sentenceEnd = /[.!?]["'\u201d\u2019)]*$/
-const abbreviations = new Set(["mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "e.g.", "i.e.", "etc.", "vs.", "no."])
+const abbreviations = new Set([
+  "mr.",
+  "mrs.",
+  "ms.",
+  "dr.",
+  "prof.",
+  "st.",
+  "e.g.",
+  "i.e.",
+  "etc.",
+  "vs.",
+  "no.",
+])
 
 function isSentenceBoundary(previous: string, next: string): boolean {
   if (!sentenceEnd.test(previous)) return false
@@ -147,7 +166,11 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
               options.typographic && wordingSlot === null ? typographicPieces(w) : [{ kind: "text", text: w }]
             const pieces: PieceTemplate[] = raw.map((piece, k) => {
               if (piece.kind === "text") return piece
-              const slot = addSlot(`g:${unitIndex}:${k}`, "glyph", piece.forms.map((f) => `${piece.label} ${f}`))
+              const slot = addSlot(
+                `g:${unitIndex}:${k}`,
+                "glyph",
+                piece.forms.map((f) => `${piece.label} ${f}`),
+              )
               const cellWidth = Math.max(...piece.forms.map((f) => textAdvance(f, g.fontSize)))
               return { kind: "glyph", slot, forms: piece.forms, cellWidth }
             })
@@ -175,7 +198,9 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
               addSlot(
                 `z:${unitIndex}:${k}`,
                 "invisible",
-                invisibleForms.map((f) => `U+${(f.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`),
+                invisibleForms.map(
+                  (f) => `U+${(f.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`,
+                ),
               ),
             )
           }
@@ -211,7 +236,8 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
   const overlaySlots: number[] = []
   if (options.overlay) {
     const bits = (g.overlayCols / 2) * g.overlayRows
-    for (let b = 0; b < bits; b++) overlaySlots.push(addSlot(`o:${b}`, "overlay", ["light-dark", "dark-light"]))
+    for (let b = 0; b < bits; b++)
+      overlaySlots.push(addSlot(`o:${b}`, "overlay", ["light-dark", "dark-light"]))
   }
   const contentWidth = Math.min(g.maxContentWidth, Math.ceil(maxLine + 2 * g.shift))
   return {

@@ -1,5 +1,6 @@
 /** A run of a word: plain text, or a glyph cell whose form a slot chooses. */
-export type Piece = { kind: "text"; text: string } | { kind: "glyph"; forms: readonly string[]; label: string }
+export type Piece =
+  { kind: "text"; text: string } | { kind: "glyph"; forms: readonly string[]; label: string }
 
 const dashTokens = new Set(["-", "--", "\u2013", "\u2014"])
 export const dashForms = ["\u2013", "\u2014"] as const
@@ -22,7 +23,7 @@ export function typographicPieces(token: string): Piece[] {
     if (text !== "") pieces.push({ kind: "text", text })
     text = ""
   }
-  const chars = [...token]
+  const chars = Array.from(token)
   for (let i = 0; i < chars.length; i++) {
     const ch = chars[i] ?? ""
     const atStart = i === 0 || /[([{]/.test(chars[i - 1] ?? "")

@@ -10,7 +10,7 @@ export interface WordingSite {
 }
 
 function capitalizeLike(form: string, original: string): string {
-  const first = original[0] ?? ""
+  const first = original.charAt(0)
   if (first !== first.toUpperCase() || first === first.toLowerCase()) return form
   return (form[0] ?? "").toUpperCase() + form.slice(1)
 }
@@ -30,7 +30,7 @@ export function findWordingSites(text: string): WordingSite[] {
   }
   // Oxford comma: "A, B and C" / "A, B, and C" — a list with an earlier comma in the same clause.
   for (const m of text.matchAll(/(\w+), ([\w-]+(?: [\w-]+){0,2})(,?) (and|or) /g)) {
-    const at = (m.index ?? 0) + (m[1]?.length ?? 0) + 2 + (m[2]?.length ?? 0)
+    const at = m.index + (m[1]?.length ?? 0) + 2 + (m[2]?.length ?? 0)
     add(at, at + (m[3]?.length ?? 0), ["", ","], "oxford-comma")
   }
   for (const [full, short] of contractions) {
@@ -42,7 +42,8 @@ export function findWordingSites(text: string): WordingSite[] {
       for (const m of text.matchAll(re)) {
         const original = m[0]
         if (original.slice(1) !== a.slice(1)) continue
-        const forms = a === full ? [original, capitalizeLike(b, original)] : [capitalizeLike(b, original), original]
+        const forms =
+          a === full ? [original, capitalizeLike(b, original)] : [capitalizeLike(b, original), original]
         add(m.index, m.index + original.length, forms, "contraction")
       }
     }
@@ -104,7 +105,7 @@ export function findWordingSites(text: string): WordingSite[] {
     const twelve = `${h % 12 === 0 ? 12 : h % 12}:${mm} ${h < 12 ? "a.m." : "p.m."}`
     add(m.index, m.index + m[0].length, [m[0], twelve], "time")
   }
-  found.sort((a, b) => a.start - b.start || b.end - a.end)
+  found.sort((a, b) => (a.start !== b.start ? a.start - b.start : b.end - a.end))
   const kept: WordingSite[] = []
   let lastEnd = -1
   for (const site of found) {

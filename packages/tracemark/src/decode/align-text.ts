@@ -52,7 +52,10 @@ const insertCost = 1
  * Aligns a leak's tokens to the template's units by dynamic programming (words may be missing, added
  * or misspelt; a wording unit may match any of its variants). Returns one match per unit.
  */
-export function alignUnits(template: MessageTemplate, tokens: readonly LeakToken[]): { matches: UnitMatch[]; cost: number } {
+export function alignUnits(
+  template: MessageTemplate,
+  tokens: readonly LeakToken[],
+): { matches: UnitMatch[]; cost: number } {
   const U = template.units.length
   const M = tokens.length
   const keys = template.units.map((u) => u.variants.map((words) => words.map((w) => wordKey(w))))
@@ -106,7 +109,12 @@ export function alignUnits(template: MessageTemplate, tokens: readonly LeakToken
       backVariant[u * W + j] = hv
     }
   }
-  const matches: UnitMatch[] = template.units.map((_, unit) => ({ unit, token: -1, variant: -1, variantCosts: [] }))
+  const matches: UnitMatch[] = template.units.map((_, unit) => ({
+    unit,
+    token: -1,
+    variant: -1,
+    variantCosts: [],
+  }))
   let u = U
   let j = M
   while (u > 0 || j > 0) {

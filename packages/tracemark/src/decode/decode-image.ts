@@ -36,7 +36,11 @@ const maxEnumerated = 8
  * sentence spacing; every word's ±shift is read from its centroid; dash glyphs from their ink area; the
  * overlay from cell averages. A global offset/scale correction is refitted from the words themselves.
  */
-export function decodeImage(image: RgbaImage, template: MessageTemplate, messageId: string): ImageDecodeResult {
+export function decodeImage(
+  image: RgbaImage,
+  template: MessageTemplate,
+  messageId: string,
+): ImageDecodeResult {
   checkImage(image)
   const g = template.options.geometry
   const box = locateBubble(image, g)
@@ -47,7 +51,8 @@ export function decodeImage(image: RgbaImage, template: MessageTemplate, message
   const lum = lumaPlane(image)
   const samples: number[] = []
   for (let y = Math.ceil(box.top + 2 * s); y < box.bottom - 2 * s; y += 2) {
-    for (let x = Math.ceil(box.left + 2 * s); x < box.right - 2 * s; x += 3) samples.push(lum[y * width + x] ?? 0)
+    for (let x = Math.ceil(box.left + 2 * s); x < box.right - 2 * s; x += 3)
+      samples.push(lum[y * width + x] ?? 0)
   }
   samples.sort((a, b) => a - b)
   const bgLum = samples[Math.floor(samples.length * 0.6)] ?? luma(...g.background)
@@ -66,7 +71,8 @@ export function decodeImage(image: RgbaImage, template: MessageTemplate, message
     const yb = Math.min(height, Math.round(toY(g.padY + (l + 1) * g.lineHeight)))
     const xa = Math.max(0, Math.floor(box.left))
     const xb = Math.min(width, Math.ceil(box.right))
-    for (let y = ya; y < yb; y++) for (let x = xa; x < xb; x++) profile[x] = (profile[x] ?? 0) + darkness(x, y)
+    for (let y = ya; y < yb; y++)
+      for (let x = xa; x < xb; x++) profile[x] = (profile[x] ?? 0) + darkness(x, y)
     return { profile }
   })
   /** Ink centroid (bubble CSS x) and mass (CSS px²) of a line's columns between CSS x a and b. */
@@ -156,7 +162,8 @@ export function decodeImage(image: RgbaImage, template: MessageTemplate, message
         const mid = (unitHyp.pl + unitHyp.pr) / 2
         const half = (unitHyp.pr - unitHyp.pl) / 2
         const z = (unitHyp.measured - mid) / half
-        if (unit?.shiftSlot != null) observed[unit.shiftSlot] = Math.abs(z) >= 0.25 && Math.abs(z) < 3 ? (z > 0 ? 1 : 0) : null
+        if (unit?.shiftSlot !== undefined && unit.shiftSlot !== null)
+          observed[unit.shiftSlot] = Math.abs(z) >= 0.25 && Math.abs(z) < 3 ? (z > 0 ? 1 : 0) : null
         const decided = z > 0 ? unitHyp.pr : unitHyp.pl
         if (Math.abs(z) < 3) residuals.push({ u: decided, e: unitHyp.measured - decided })
         // Glyph cells whose forms differ in ink area (dashes): compare measured area with each form's.

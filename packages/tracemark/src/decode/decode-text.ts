@@ -13,7 +13,12 @@ function escapeRegExp(s: string): string {
 const glyphClass = "(\\.\\.\\.|\u2026|[\"'\u2018\u2019\u201c\u201d`\u00b4\u2013\u2014\u2012\u2015-]+)"
 
 /** Reads the glyph slots of one template word from the leak token it was aligned to. */
-function readGlyphs(word: WordTemplate, token: LeakToken, observed: (number | null)[], stripped: boolean): void {
+function readGlyphs(
+  word: WordTemplate,
+  token: LeakToken,
+  observed: (number | null)[],
+  stripped: boolean,
+): void {
   const glyphs = word.pieces.filter((p) => p.kind === "glyph")
   if (glyphs.length === 0) return
   const pattern = word.pieces.map((p) => (p.kind === "text" ? escapeRegExp(p.text) : glyphClass)).join("")

@@ -76,9 +76,11 @@ export function locateBubble(image: RgbaImage, g: BubbleGeometry): BubbleBox {
   const yRun = longestRun(rows, rowMax * 0.3)
   if (yRun === null) throw new TracemarkError("BUBBLE_NOT_FOUND")
   const cols = new Float64Array(width)
-  for (let y = yRun[0]; y <= yRun[1]; y++) for (let x = 0; x < width; x++) cols[x] = (cols[x] ?? 0) + (mask[y * width + x] ?? 0)
+  for (let y = yRun[0]; y <= yRun[1]; y++)
+    for (let x = 0; x < width; x++) cols[x] = (cols[x] ?? 0) + (mask[y * width + x] ?? 0)
   const xRun = longestRun(cols, Math.max(...cols) * 0.3)
-  if (xRun === null || xRun[1] - xRun[0] < 8 || yRun[1] - yRun[0] < 8) throw new TracemarkError("BUBBLE_NOT_FOUND")
+  if (xRun === null || xRun[1] - xRun[0] < 8 || yRun[1] - yRun[0] < 8)
+    throw new TracemarkError("BUBBLE_NOT_FOUND")
 
   const dir = [br - (page[0] ?? 0), bg - (page[1] ?? 0), bb - (page[2] ?? 0)]
   const norm = dir.reduce((s, v) => s + v * v, 0)

@@ -9,7 +9,10 @@ export const bubbleFontFamily = "BackchannelTracemarkInter"
  * URL. Rendering before the font is ready would lay words out in a fallback font.
  */
 export async function installBubbleFont(doc: Document, fontUrl: string): Promise<void> {
-  const face = new FontFace(bubbleFontFamily, `url(${JSON.stringify(fontUrl)})`, { weight: "400", style: "normal" })
+  const face = new FontFace(bubbleFontFamily, `url(${JSON.stringify(fontUrl)})`, {
+    weight: "400",
+    style: "normal",
+  })
   await face.load()
   doc.fonts.add(face)
   await doc.fonts.ready
@@ -46,7 +49,11 @@ export interface RenderBubbleOptions {
  * put it, glyph variants centred in fixed-width cells, kerning and ligatures off, the overlay tiled as the
  * background. Identical plans give identical pixels in every browser that has the bundled font.
  */
-export function renderBubble(doc: Document, plan: RenderPlan, options: RenderBubbleOptions = {}): HTMLElement {
+export function renderBubble(
+  doc: Document,
+  plan: RenderPlan,
+  options: RenderBubbleOptions = {},
+): HTMLElement {
   const g = plan.geometry
   const bubble = doc.createElement("div")
   bubble.className = "tracemark-bubble"

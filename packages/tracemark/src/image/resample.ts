@@ -33,14 +33,20 @@ export function resampleRgba(image: RgbaImage, factor: number): RgbaImage {
         }
       }
       const q = (y * width + x) * 4
-      for (let c = 0; c < 4; c++) out[q + c] = Math.round((acc[c] ?? 0) / (total || 1))
+      for (let c = 0; c < 4; c++) out[q + c] = Math.round((acc[c] ?? 0) / (total > 0 ? total : 1))
     }
   }
   return { width, height, data: out }
 }
 
 /** Crops a rectangle (clamped to the image). */
-export function cropRgba(image: RgbaImage, left: number, top: number, width: number, height: number): RgbaImage {
+export function cropRgba(
+  image: RgbaImage,
+  left: number,
+  top: number,
+  width: number,
+  height: number,
+): RgbaImage {
   const l = Math.max(0, Math.min(image.width - 1, Math.round(left)))
   const t = Math.max(0, Math.min(image.height - 1, Math.round(top)))
   const w = Math.max(1, Math.min(image.width - l, Math.round(width)))

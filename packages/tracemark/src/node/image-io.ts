@@ -17,7 +17,10 @@ export function decodeImageFile(bytes: Uint8Array): RgbaImage {
 }
 
 export function encodeJpeg(image: RgbaImage, quality: number): Uint8Array {
-  const out = jpeg.encode({ width: image.width, height: image.height, data: Buffer.from(image.data) }, quality)
+  const out = jpeg.encode(
+    { width: image.width, height: image.height, data: Buffer.from(image.data) },
+    quality,
+  )
   return new Uint8Array(out.data)
 }
 

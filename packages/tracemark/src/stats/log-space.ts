@@ -11,7 +11,8 @@ const logFactorials: number[] = [0]
 /** ln(n!) by summing logarithms (exact to double rounding; cached). */
 export function logFactorial(n: number): number {
   if (!Number.isInteger(n) || n < 0) throw new RangeError("n must be a non-negative integer")
-  for (let i = logFactorials.length; i <= n; i++) logFactorials.push((logFactorials[i - 1] ?? 0) + Math.log(i))
+  for (let i = logFactorials.length; i <= n; i++)
+    logFactorials.push((logFactorials[i - 1] ?? 0) + Math.log(i))
   return logFactorials[n] ?? 0
 }
 

@@ -20,7 +20,8 @@ export function poissonBinomialLogPmf(ps: readonly number[]): number[] {
     for (let i = 0; i < dist.length; i++) {
       const a = dist[i] ?? -Infinity
       if (a === -Infinity) continue
-      for (let k = 0; k <= n; k++) next[i + k] = logAddExp(next[i + k] ?? -Infinity, a + (pmf[k] ?? -Infinity))
+      for (let k = 0; k <= n; k++)
+        next[i + k] = logAddExp(next[i + k] ?? -Infinity, a + (pmf[k] ?? -Infinity))
     }
     dist = next
   }

@@ -33,7 +33,11 @@ export function syntheticScreenshot(plan: RenderPlan, scale: number, margin = 20
         const row = Math.floor(v / g.overlayCell) % g.overlayRows
         delta = (plan.overlay[row * g.overlayCols + col] ?? 0) * g.overlayAmplitude
       }
-      set(x, y, g.background.map((c) => c + delta))
+      set(
+        x,
+        y,
+        g.background.map((c) => c + delta),
+      )
     }
   }
   const paint = (cx: number, w: number, top: number, h: number): void => {
@@ -58,7 +62,9 @@ export function syntheticScreenshot(plan: RenderPlan, scale: number, margin = 20
     const lineTop = g.padY + word.line * g.lineHeight
     for (const piece of word.pieces) {
       const advance = piece.cellWidth ?? textAdvance(piece.text, g.fontSize)
-      let glyphPen = pen + (piece.cellWidth === undefined ? 0 : (piece.cellWidth - textAdvance(piece.text, g.fontSize)) / 2)
+      let glyphPen =
+        pen +
+        (piece.cellWidth === undefined ? 0 : (piece.cellWidth - textAdvance(piece.text, g.fontSize)) / 2)
       for (const ch of piece.text) {
         const m = emptyMoments()
         addTextMoments(ch, glyphPen, g.fontSize, m)
@@ -75,7 +81,8 @@ export function syntheticScreenshot(plan: RenderPlan, scale: number, margin = 20
   }
   const data = new Uint8Array(width * height * 4)
   for (let i = 0; i < width * height; i++) {
-    for (let c = 0; c < 3; c++) data[i * 4 + c] = Math.max(0, Math.min(255, Math.round(color[i * 3 + c] ?? 0)))
+    for (let c = 0; c < 3; c++)
+      data[i * 4 + c] = Math.max(0, Math.min(255, Math.round(color[i * 3 + c] ?? 0)))
     data[i * 4 + 3] = 255
   }
   return { width, height, data }
