@@ -3,8 +3,8 @@
 // degrades the screenshots, leaks text in four ways, decodes every leak without looking at recipients,
 // attributes among simulated recipients, and records bits read, bit error rate, correct attribution and
 // false accusations in bench/RESULTS.md and bench/results/tracemark.json.
-//   --trials N   screenshot trials per device pixel ratio (each tried under 9 degradations); default 40
-//   --text N     text-leak trials per wording setting; default 240
+//   --trials N   screenshot trials per device pixel ratio (each tried under 9 degradations); default 60
+//   --text N     text-leak trials per wording setting; default 300
 //   --ocr N      OCR trials (tesseract.js, local English data); default 40
 //   --quick      small counts for a smoke run
 import { createHash } from "node:crypto"
@@ -24,8 +24,8 @@ const opt = (name, def) => {
   const i = args.indexOf(name)
   return i >= 0 ? Number(args[i + 1]) : def
 }
-const shotTrials = opt("--trials", quick ? 4 : 40)
-const textTrials = opt("--text", quick ? 20 : 240)
+const shotTrials = opt("--trials", quick ? 4 : 60)
+const textTrials = opt("--text", quick ? 20 : 300)
 const ocrTrials = opt("--ocr", quick ? 3 : 40)
 const N = 100
 const NS = [10, 50, 100]
