@@ -2,7 +2,11 @@ import js from "@eslint/js"
 import globals from "globals"
 import tseslint from "typescript-eslint"
 
-const portablePackages = ["packages/protocol/src/**/*.ts", "packages/core/src/**/*.ts"]
+const portablePackages = [
+  "packages/protocol/src/**/*.ts",
+  "packages/core/src/**/*.ts",
+  "packages/tracemark/src/**/*.ts",
+]
 
 export default tseslint.config(
   {
@@ -13,7 +17,12 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ["./packages/*/tsconfig.json", "./tsconfig.tests.json", "./tsconfig.scripts.json"],
+        project: [
+          "./packages/*/tsconfig.json",
+          "./packages/tracemark/tsconfig.*.json",
+          "./tsconfig.tests.json",
+          "./tsconfig.scripts.json",
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -41,7 +50,12 @@ export default tseslint.config(
   {
     // The portable core talks to the world only through ports: no Node built-ins, no DOM globals.
     files: portablePackages,
-    ignores: ["**/*.test.ts", "**/testing/**"],
+    ignores: [
+      "**/*.test.ts",
+      "**/testing/**",
+      "packages/tracemark/src/dom/**",
+      "packages/tracemark/src/node/**",
+    ],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -9,6 +9,9 @@ const alias = [
   { find: /^@backchannel\/protocol$/, replacement: src("protocol/src/index.ts") },
   { find: /^@backchannel\/core$/, replacement: src("core/src/index.ts") },
   { find: /^@backchannel\/core\/testing$/, replacement: src("core/src/testing/index.ts") },
+  { find: /^@backchannel\/tracemark$/, replacement: src("tracemark/src/index.ts") },
+  { find: /^@backchannel\/tracemark\/dom$/, replacement: src("tracemark/src/dom/index.ts") },
+  { find: /^@backchannel\/tracemark\/node$/, replacement: src("tracemark/src/node/index.ts") },
   { find: /^@backchannel\/transport$/, replacement: src("transport/src/index.ts") },
   { find: /^@backchannel\/server$/, replacement: src("server/src/index.ts") },
 ]

@@ -1,0 +1,8 @@
+export {
+  renderBubble,
+  installBubbleFont,
+  overlayTileUrl,
+  bubbleFontFamily,
+  type RenderBubbleOptions,
+} from "./render-bubble.js"
+export { decodeCanvasImage } from "./canvas-image.js"

@@ -1,0 +1,52 @@
+import { textAdvance } from "../font/metrics.js"
+import type { MessageTemplate, WordTemplate } from "../template.js"
+
+export interface PlacedUnit {
+  unit: number
+  /** Left edge of the unit in content coordinates, before its shift. */
+  nominalX: number
+  /** Left edge after the shift (fractional CSS px; Chromium positions text at sub-pixel offsets). */
+  x: number
+  variant: number
+  /** Each word's left edge relative to the unit's left edge. */
+  words: { word: WordTemplate; dx: number }[]
+  width: number
+}
+
+/** Picks an option for a slot; `null` slots are absent. */
+export type Pick = (slot: number) => number
+
+/**
+ * Places the units of one line for given wording, sentence-spacing and shift options. Line breaks come
+ * from the template (recipient-independent); only positions within a line depend on the options.
+ */
+export function placeLine(template: MessageTemplate, lineIndex: number, pick: Pick): PlacedUnit[] {
+  const g = template.options.geometry
+  const space = textAdvance(" ", g.fontSize)
+  const line = template.lines[lineIndex]
+  if (line === undefined) return []
+  const placed: PlacedUnit[] = []
+  let cursor = g.shift
+  line.units.forEach((u, k) => {
+    const unit = template.units[u]
+    if (unit === undefined) return
+    if (k > 0) {
+      cursor += space
+      if (unit.sentenceSlot !== null && pick(unit.sentenceSlot) === 1) cursor += g.sentenceExtra
+    }
+    const variant = unit.wordingSlot === null ? 0 : pick(unit.wordingSlot)
+    const words = unit.variants[variant] ?? []
+    const width = unit.variantWidths[variant] ?? 0
+    const shift = unit.shiftSlot === null ? 0 : pick(unit.shiftSlot) === 0 ? -g.shift : g.shift
+    const x = cursor + shift
+    let dx = 0
+    const placedWords = words.map((word) => {
+      const at = { word, dx }
+      dx += word.width + space
+      return at
+    })
+    placed.push({ unit: u, nominalX: cursor, x, variant, words: placedWords, width })
+    cursor += width
+  })
+  return placed
+}

@@ -1,0 +1,2 @@
+export { decodeImageFile, encodeJpeg, encodePng } from "./image-io.js"
+export { bubbleFontPath, bubbleFontDataUrl } from "./font-asset.js"
