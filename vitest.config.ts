@@ -8,6 +8,11 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 const alias = {
   "@backchannel/protocol": src("protocol"),
   "@backchannel/core": src("core"),
+  // "/node" first: an alias also matches longer specifiers that start with its key and a slash.
+  "@backchannel/mls-crypto/node": fileURLToPath(
+    new URL("./packages/mls-crypto/src/node/index.ts", import.meta.url),
+  ),
+  "@backchannel/mls-crypto": src("mls-crypto"),
   "@backchannel/transport": src("transport"),
   "@backchannel/server": src("server"),
 }
