@@ -28,9 +28,17 @@ export function hkdfExpand(
   if (!Number.isSafeInteger(length) || length < 0 || length > 255 * size) {
     throw new RangeError("HKDF-Expand: invalid output length")
   }
+  const counter = new Uint8Array(1)
+  if (length <= size) {
+    // N = 1, the case of nearly every MLS derivation: OKM = first L octets of HMAC(PRK, info | 0x01).
+    counter[0] = 1
+    const t = createHmac(name, prk).update(info).update(counter).digest()
+    const okm = new Uint8Array(t.subarray(0, length))
+    t.fill(0)
+    return okm
+  }
   const okm = new Uint8Array(length)
   let previous = new Uint8Array(0)
-  const counter = new Uint8Array(1)
   for (let i = 1, filled = 0; filled < length; i++) {
     counter[0] = i
     const next = createHmac(name, prk).update(previous).update(info).update(counter).digest()

@@ -1,21 +1,9 @@
 /* eslint-disable @typescript-eslint/require-await -- node:crypto is synchronous; `async` keeps the Promise interface of ts-mls and @hpke and turns a throw into a rejection, as the default provider's failures are. */
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  verify,
-  type KeyObject,
-} from "node:crypto"
+import { createPrivateKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto"
 import type { Signature } from "ts-mls"
-import {
-  ed25519PublicKeyFromSpki,
-  ed25519PublicKeyToSpki,
-  ed25519SeedFromPkcs8,
-  ed25519SignKeyToPkcs8,
-} from "../key-encoding.js"
 import type { LruCache } from "../lru-cache.js"
 import { fingerprint, ownedBytes } from "./bytes.js"
+import { okpPrivateBytes, okpPrivateKey, okpPublicBytes, okpPublicKey } from "./okp-jwk.js"
 
 export interface Ed25519Caches {
   readonly signing: LruCache<KeyObject>
@@ -35,11 +23,12 @@ export function makeNodeEd25519(caches: Ed25519Caches): Signature {
     const id = fingerprint(signKey)
     let key = caches.signing.get(id)
     if (key === undefined) {
-      key = createPrivateKey({
-        key: Buffer.from(ed25519SignKeyToPkcs8(signKey)),
-        format: "der",
-        type: "pkcs8",
-      })
+      // 32 bytes: the RFC 8032 private key (test vectors, noble, this provider); anything else is taken
+      // as PKCS#8 DER (what ts-mls' default provider generates), exactly as the default provider does.
+      key =
+        signKey.length === 32
+          ? okpPrivateKey("Ed25519", signKey)
+          : createPrivateKey({ key: Buffer.from(signKey), format: "der", type: "pkcs8" })
       if (key.asymmetricKeyType !== "ed25519") throw new TypeError("not an Ed25519 signing key")
       caches.signing.set(id, key)
     }
@@ -49,12 +38,7 @@ export function makeNodeEd25519(caches: Ed25519Caches): Signature {
     const id = fingerprint(publicKey)
     let key = caches.verifying.get(id)
     if (key === undefined) {
-      if (publicKey.length !== 32) throw new TypeError("Ed25519 public keys are 32 bytes")
-      key = createPublicKey({
-        key: Buffer.from(ed25519PublicKeyToSpki(publicKey)),
-        format: "der",
-        type: "spki",
-      })
+      key = okpPublicKey("Ed25519", publicKey)
       caches.verifying.set(id, key)
     }
     return key
@@ -68,9 +52,10 @@ export function makeNodeEd25519(caches: Ed25519Caches): Signature {
     },
     async keygen() {
       const pair = generateKeyPairSync("ed25519")
-      const signKey = ed25519SeedFromPkcs8(pair.privateKey.export({ format: "der", type: "pkcs8" }))
-      const publicKey = ed25519PublicKeyFromSpki(pair.publicKey.export({ format: "der", type: "spki" }))
-      return { signKey, publicKey }
+      const signKey = okpPrivateBytes(pair.privateKey)
+      // A new key is about to sign its KeyPackage and LeafNode: keep the KeyObject we already have.
+      caches.signing.set(fingerprint(signKey), pair.privateKey)
+      return { signKey, publicKey: okpPublicBytes(pair.publicKey) }
     },
   }
 }

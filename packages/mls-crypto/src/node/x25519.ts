@@ -1,20 +1,9 @@
 /* eslint-disable @typescript-eslint/require-await -- node:crypto is synchronous; `async` keeps the Promise interface of ts-mls and @hpke and turns a throw into a rejection, as the default provider's failures are. */
-import {
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  type KeyObject,
-} from "node:crypto"
+import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto"
 import { Dhkem, KemId, LABEL_DKP_PRK, LABEL_SK, type DhkemPrimitives, type KdfInterface } from "@hpke/common"
-import {
-  x25519PrivateKeyFromPkcs8,
-  x25519PrivateKeyToPkcs8,
-  x25519PublicKeyFromSpki,
-  x25519PublicKeyToSpki,
-} from "../key-encoding.js"
 import { asBytes, ownedArrayBuffer } from "./bytes.js"
 import { NodeHkdfSha256 } from "./hkdf.js"
+import { okpPrivateBytes, okpPrivateKey, okpPublicBytes, okpPublicKey } from "./okp-jwk.js"
 
 const empty = new Uint8Array(0)
 const keyLength = 32
@@ -45,32 +34,16 @@ function asNodeKey(key: CryptoKey, type: "public" | "private"): NodeX25519Key {
 }
 
 function privateFromRaw(raw: Uint8Array): NodeX25519Key {
-  if (raw.length !== keyLength) throw new RangeError("X25519 private keys are 32 bytes")
-  const keyObject = createPrivateKey({
-    key: Buffer.from(x25519PrivateKeyToPkcs8(raw)),
-    format: "der",
-    type: "pkcs8",
-  })
-  return new NodeX25519Key("private", keyObject, raw.slice())
+  return new NodeX25519Key("private", okpPrivateKey("X25519", raw), raw.slice())
 }
 
 function publicFromRaw(raw: Uint8Array): NodeX25519Key {
-  if (raw.length !== keyLength) throw new RangeError("X25519 public keys are 32 bytes")
-  const keyObject = createPublicKey({
-    key: Buffer.from(x25519PublicKeyToSpki(raw)),
-    format: "der",
-    type: "spki",
-  })
-  return new NodeX25519Key("public", keyObject, raw.slice())
+  return new NodeX25519Key("public", okpPublicKey("X25519", raw), raw.slice())
 }
 
 function publicOf(privateKey: NodeX25519Key): NodeX25519Key {
   const keyObject = createPublicKey(privateKey.keyObject)
-  return new NodeX25519Key(
-    "public",
-    keyObject,
-    x25519PublicKeyFromSpki(keyObject.export({ format: "der", type: "spki" })),
-  )
+  return new NodeX25519Key("public", keyObject, okpPublicBytes(keyObject))
 }
 
 /**
@@ -114,11 +87,9 @@ export class NodeX25519Primitives implements DhkemPrimitives {
 
   async generateKeyPair(): Promise<CryptoKeyPair> {
     const pair = generateKeyPairSync("x25519")
-    const raw = x25519PrivateKeyFromPkcs8(pair.privateKey.export({ format: "der", type: "pkcs8" }))
-    const encodedPublic = x25519PublicKeyFromSpki(pair.publicKey.export({ format: "der", type: "spki" }))
     return {
-      privateKey: new NodeX25519Key("private", pair.privateKey, raw),
-      publicKey: new NodeX25519Key("public", pair.publicKey, encodedPublic),
+      privateKey: new NodeX25519Key("private", pair.privateKey, okpPrivateBytes(pair.privateKey)),
+      publicKey: new NodeX25519Key("public", pair.publicKey, okpPublicBytes(pair.publicKey)),
     }
   }
 
