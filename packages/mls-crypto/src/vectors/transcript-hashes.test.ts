@@ -21,7 +21,9 @@ for (const { name, provider } of ourProviders()) {
       const decoded = decodeAuthenticatedContent(hex(v.authenticated_content), 0)
       if (decoded === undefined) throw new Error("undecodable AuthenticatedContent")
       const [content] = decoded
-      if (content.auth.contentType !== "commit") throw new Error("expected a commit")
+      if (content.auth.contentType !== "commit" || content.content.contentType !== "commit") {
+        throw new Error("expected a commit")
+      }
       const tag = content.auth.confirmationTag
 
       // confirmation_tag = MAC(confirmation_key, confirmed_transcript_hash) (RFC 9420 §8.1)
