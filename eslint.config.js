@@ -13,7 +13,12 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ["./packages/*/tsconfig.json", "./packages/*/tsconfig.node.json", "./tsconfig.tests.json", "./tsconfig.scripts.json"],
+        project: [
+          "./packages/*/tsconfig.json",
+          "./packages/*/tsconfig.node.json",
+          "./tsconfig.tests.json",
+          "./tsconfig.scripts.json",
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 
 /**
  * Copies node:crypto output into a plain `Uint8Array` that owns its memory. ts-mls wipes consumed
@@ -25,5 +25,5 @@ export function asBytes(input: ArrayBufferLike | ArrayBufferView): Uint8Array {
  * nothing about a private key). The bytes themselves never become a map key.
  */
 export function fingerprint(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("base64")
+  return hash("sha256", bytes, "base64")
 }

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/require-await -- node:crypto is synchronous; `async` keeps the Promise interface of ts-mls and @hpke and turns a throw into a rejection, as the default provider's failures are. */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto"
+import { createHmac, hash, timingSafeEqual } from "node:crypto"
 import type { Hash } from "ts-mls"
 import { ownedBytes } from "./bytes.js"
 
@@ -11,7 +11,8 @@ export function makeNodeHash(name: NodeHashName): Hash {
     ownedBytes(createHmac(name, key).update(data).digest())
   return {
     async digest(data) {
-      return ownedBytes(createHash(name).update(data).digest())
+      // One-shot `crypto.hash` (Node >= 20.12) costs half of createHash().update().digest() on small inputs.
+      return ownedBytes(hash(name, data, "buffer"))
     },
     async mac(key, data) {
       return mac(key, data)
