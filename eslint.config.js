@@ -19,7 +19,7 @@ export default tseslint.config(
       parserOptions: {
         project: [
           "./packages/*/tsconfig.json",
-          "./packages/tracemark/tsconfig.*.json",
+          "./packages/*/tsconfig.*.json",
           "./tsconfig.tests.json",
           "./tsconfig.scripts.json",
         ],

@@ -12,6 +12,8 @@ const alias = [
   { find: /^@backchannel\/tracemark$/, replacement: src("tracemark/src/index.ts") },
   { find: /^@backchannel\/tracemark\/dom$/, replacement: src("tracemark/src/dom/index.ts") },
   { find: /^@backchannel\/tracemark\/node$/, replacement: src("tracemark/src/node/index.ts") },
+  { find: /^@backchannel\/mls-crypto$/, replacement: src("mls-crypto/src/index.ts") },
+  { find: /^@backchannel\/mls-crypto\/node$/, replacement: src("mls-crypto/src/node/index.ts") },
   { find: /^@backchannel\/transport$/, replacement: src("transport/src/index.ts") },
   { find: /^@backchannel\/server$/, replacement: src("server/src/index.ts") },
 ]
