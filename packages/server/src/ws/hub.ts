@@ -7,7 +7,7 @@ import type { Authenticator } from "../auth/authenticator.js"
 import { describeError } from "../log.js"
 import type { ServiceContext } from "../service/context.js"
 import { Session } from "./session.js"
-import type { SessionHost } from "./session.js"
+import type { SessionHost, SessionInfo } from "./session.js"
 
 export const wsPath = "/v1/ws"
 
@@ -60,8 +60,10 @@ export class WsHub implements SessionHost {
         return
       }
       this.sockets.add(ws)
-      ws.on("close", () => {
+      this.ctx.log.debug("ws open", { count: this.sockets.size })
+      ws.on("close", (code) => {
         this.sockets.delete(ws)
+        this.ctx.log.debug("ws closed", { closeCode: code })
       })
       new Session(ws, this)
     })
@@ -78,6 +80,11 @@ export class WsHub implements SessionHost {
   unregister(session: Session): void {
     const deviceId = session.deviceId
     if (deviceId !== undefined && this.byDevice.get(deviceId) === session) this.byDevice.delete(deviceId)
+  }
+
+  /** The delivery state of a device's session, if it has one. */
+  sessionInfo(deviceId: string): SessionInfo | undefined {
+    return this.byDevice.get(deviceId)?.info()
   }
 
   /** Authenticated sessions. */

@@ -25,6 +25,14 @@ type State = "challenge" | "authenticating" | "ready" | "closed"
  */
 type Mode = "idle" | "catching-up" | "live" | "paused"
 
+export interface SessionInfo {
+  mode: Mode
+  /** The last seq sent to this device in this session. */
+  delivered: number
+  /** Bytes waiting in this connection's socket buffer. */
+  bufferedBytes: number
+}
+
 const decoder = new TextDecoder("utf-8", { fatal: true })
 const maxBufferedFrames = 32
 
@@ -72,6 +80,11 @@ export class Session {
 
   get deviceId(): string | undefined {
     return this.caller?.deviceId
+  }
+
+  /** Delivery state, for diagnostics and tests. */
+  info(): SessionInfo {
+    return { mode: this.mode, delivered: this.delivered, bufferedBytes: this.socket.bufferedAmount }
   }
 
   /** Closes with an error frame first (used for revocation and protocol errors). */
