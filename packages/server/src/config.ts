@@ -30,6 +30,8 @@ export interface ServerConfig {
   maxDevicesPerUser: number
   maxKeyPackagesPerDevice: number
   maxGroupDevices: number
+  /** Message bytes one queue fetch (HTTP) or one backlog page (WebSocket) reads at most (one item always fits). */
+  maxFetchBytes: number
   wsAuthTimeoutMs: number
   maxWsFrameBytes: number
   /** A WebSocket session stops pushing while more than this many bytes wait in its socket buffer... */
@@ -53,6 +55,7 @@ export const defaultConfig: ServerConfig = {
   maxDevicesPerUser: limits.maxDevicesPerUser,
   maxKeyPackagesPerDevice: limits.maxKeyPackagesPerDevice,
   maxGroupDevices: limits.maxGroupDevices,
+  maxFetchBytes: 4 * 1024 * 1024,
   wsAuthTimeoutMs: limits.wsAuthTimeoutMs,
   maxWsFrameBytes: limits.maxWsFrameBytes,
   wsHighWaterBytes: 4 * 1024 * 1024,

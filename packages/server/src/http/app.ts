@@ -130,7 +130,7 @@ export function createApp(store: ServerStore, options: AppOptions = {}): Fastify
 
   app.setErrorHandler((err: unknown, _request, reply) => {
     const { error, internal } = toProtocolError(err)
-    if (internal) log.error("request failed", { ...describeError(err), code: "INTERNAL" })
+    if (internal) log.error("request failed", { code: "INTERNAL", ...describeError(err) })
     sendError(reply, error)
   })
 
@@ -156,6 +156,7 @@ function registerRoute(
   app.route({
     method: spec.method,
     url: spec.url,
+    ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
     // Unsigned requests are refused before their body is read.
     ...(spec.auth
       ? {

@@ -78,9 +78,24 @@ describe("HTTP error handling", () => {
     expect(badParam.body.error.field).toBe("groupId")
   })
 
-  it("PAYLOAD_TOO_LARGE for a body over 4 MiB", async () => {
+  it("PAYLOAD_TOO_LARGE for a body over 4 MiB, or over 8 MiB for a commit", async () => {
     const big = `{"handles":["${"a".repeat(limits.maxBodyBytes)}"]}`
     expectError(await device.request("POST", "/v1/directory/lookup", { raw: big }), 413, "PAYLOAD_TOO_LARGE")
+    const groupId = toB64(randomBytes(32))
+    // 5 MiB is read for a commit (and then refused for what it says, not for its size)...
+    const fiveMiB = `{"epoch":"0","commit":"${"A".repeat(5 * 1024 * 1024)}"}`
+    expectError(
+      await device.request("POST", `/v1/groups/${groupId}/commits`, { raw: fiveMiB }),
+      400,
+      "VALIDATION_FAILED",
+    )
+    // ...but not beyond the commit limit.
+    const nineMiB = `{"epoch":"0","commit":"${"A".repeat(9 * 1024 * 1024)}"}`
+    expectError(
+      await device.request("POST", `/v1/groups/${groupId}/commits`, { raw: nineMiB }),
+      413,
+      "PAYLOAD_TOO_LARGE",
+    )
   })
 
   it("UNSUPPORTED_MEDIA_TYPE for anything but application/json", async () => {

@@ -7,6 +7,7 @@ import {
   enrolRequestSchema,
   fetchQueueQuerySchema,
   groupIdSchema,
+  limits,
   lookupRequestSchema,
   PROTOCOL_VERSION,
   searchQuerySchema,
@@ -37,6 +38,8 @@ export interface RouteSpec {
   url: string
   auth: boolean
   body: boolean
+  /** Largest body this endpoint reads (default limits.maxBodyBytes). */
+  bodyLimit?: number
   handle: (ctx: ServiceContext, input: RouteInput) => Promise<unknown>
 }
 
@@ -135,6 +138,8 @@ export const routes: readonly RouteSpec[] = [
     url: "/v1/groups/:groupId/commits",
     auth: true,
     body: true,
+    // A commit and its Welcome for a large post-quantum group can exceed the default limit.
+    bodyLimit: limits.maxCommitRequestBytes,
     handle: (ctx, input) => {
       const { groupId } = parseInput(groupParams, input.params)
       return commit(ctx, authed(input), groupId, parseInput(commitRequestSchema, input.json))

@@ -7,7 +7,7 @@ export async function fetchQueue(
   caller: Caller,
   query: { after: number; limit: number },
 ): Promise<QueueResponse> {
-  const page = await ctx.store.fetchQueue(caller.deviceId, query.after, query.limit)
+  const page = await ctx.store.fetchQueue(caller.deviceId, query.after, query.limit, ctx.config.maxFetchBytes)
   return { items: page.items.map(itemToWire), more: page.more }
 }
 

@@ -368,12 +368,19 @@ export class MemoryStore implements ServerStore {
     })
   }
 
-  fetchQueue(deviceId: string, after: number, limit: number): Promise<QueuePage> {
+  fetchQueue(deviceId: string, after: number, limit: number, maxBytes = Infinity): Promise<QueuePage> {
     return this.run(() => {
       const device = this.devices.get(deviceId)
       if (device === undefined) return { items: [], more: false }
       const start = firstAfter(device.queue, after)
-      const slice = device.queue.slice(start, start + limit)
+      const slice: MemItem[] = []
+      let bytes = 0
+      for (const item of device.queue.slice(start, start + limit)) {
+        const size = item.body?.data.length ?? 0
+        if (slice.length > 0 && bytes + size > maxBytes) break
+        slice.push(item)
+        bytes += size
+      }
       return {
         items: slice.map((item) => {
           const sender = item.senderDeviceId === undefined ? undefined : this.devices.get(item.senderDeviceId)
@@ -387,7 +394,7 @@ export class MemoryStore implements ServerStore {
             at: item.at,
           }
         }),
-        more: start + limit < device.queue.length,
+        more: start + slice.length < device.queue.length,
       }
     })
   }

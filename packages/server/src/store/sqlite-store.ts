@@ -450,13 +450,23 @@ export class SqliteStore implements ServerStore {
     })
   }
 
-  fetchQueue(deviceId: string, after: number, limit: number): Promise<QueuePage> {
+  fetchQueue(deviceId: string, after: number, limit: number, maxBytes = Infinity): Promise<QueuePage> {
     return this.read(() => {
       const device = this.s.deviceRefById.get(deviceId) as { id: number } | undefined
       if (device === undefined) return { items: [], more: false }
-      const rows = this.s.fetchQueue.all(device.id, after, limit + 1) as QueueRow[]
-      const more = rows.length > limit
-      if (more) rows.pop()
+      const rows: QueueRow[] = []
+      let total = 0
+      let more = false
+      // Iterate so that a byte budget stops the read before large bodies are loaded.
+      for (const row of this.s.fetchQueue.iterate(device.id, after, limit + 1) as Iterable<QueueRow>) {
+        const size = row.data?.length ?? 0
+        if (rows.length === limit || (rows.length > 0 && total + size > maxBytes)) {
+          more = true
+          break
+        }
+        rows.push(row)
+        total += size
+      }
       return {
         items: rows.map((row) => ({
           seq: row.seq,

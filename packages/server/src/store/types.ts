@@ -81,8 +81,11 @@ export interface ServerStore {
    * Throws GROUP_NOT_FOUND, NOT_A_MEMBER, DEVICE_REVOKED, STALE_EPOCH (with the current epoch).
    */
   sendMessage(request: MessageRecord): Promise<MessageResult>
-  /** Items with seq > after, in order, at most `limit`; `more` if there are further ones. */
-  fetchQueue(deviceId: string, after: number, limit: number): Promise<QueuePage>
+  /**
+   * Items with seq > after, in order: at most `limit` of them, and no more than `maxBytes` of bodies
+   * (but always at least one item); `more` if there are further ones.
+   */
+  fetchQueue(deviceId: string, after: number, limit: number, maxBytes?: number): Promise<QueuePage>
   /** Deletes every item with seq ≤ upTo and any message body no queue refers to any more. */
   ack(deviceId: string, upTo: number): Promise<number>
   /** Deletes every queued item received before `before`; returns how many. */

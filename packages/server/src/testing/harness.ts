@@ -153,7 +153,8 @@ export class TestDevice {
 
   constructor(
     server: { url: string; wsUrl?: string },
-    readonly clock: Clock = { now: () => Date.now() },
+    /** The device's clock; tests may skew it. */
+    public clock: Clock = { now: () => Date.now() },
   ) {
     this.server = { url: server.url, wsUrl: server.wsUrl ?? `${server.url.replace(/^http/, "ws")}/v1/ws` }
     const { privateKey } = generateKeyPairSync("ed25519")

@@ -685,6 +685,28 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await store.close()
       })
 
+      it("stops a page at the byte budget, but always returns at least one item", async () => {
+        const store = await factory.create()
+        const seed = new Seeder(store)
+        const alice = await seed.device("alice")
+        const bob = await seed.device("bob")
+        const group = await seed.group(alice, [bob])
+        await store.ack(bob, 100)
+        for (let i = 0; i < 3; i++) {
+          await store.sendMessage(messageOf(group, alice, 1n, { bytes: new Uint8Array(100).fill(i + 1) }))
+        }
+        const page = async (maxBytes: number) => {
+          const p = await store.fetchQueue(bob, 0, 10, maxBytes)
+          return { n: p.items.length, more: p.more }
+        }
+        expect(await page(10)).toEqual({ n: 1, more: true })
+        expect(await page(199)).toEqual({ n: 1, more: true })
+        expect(await page(200)).toEqual({ n: 2, more: true })
+        expect(await page(300)).toEqual({ n: 3, more: false })
+        expect((await store.fetchQueue(bob, 0, 2, 1000)).more).toBe(true)
+        await store.close()
+      })
+
       it("deletes a body when the last device holding it acknowledges", async () => {
         const store = await factory.create()
         const seed = new Seeder(store)

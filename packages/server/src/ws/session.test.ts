@@ -10,7 +10,7 @@ import type { QueueItem } from "@backchannel/protocol"
 import type { Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { revokeDevice } from "../admin.js"
-import { enrolDevices, startTestServer } from "../testing/harness.js"
+import { enrolDevices, ManualClock, startTestServer } from "../testing/harness.js"
 import type { TestDevice, TestServer, TestSocket } from "../testing/harness.js"
 import { TestMember } from "../testing/mls.js"
 
@@ -124,6 +124,23 @@ describe("WebSocket sessions", () => {
       socket.send({ t: "auth", deviceId: bob.deviceId, time, signature: toB64(randomBytes(64)) })
       expect((await socket.next("error")).error).toMatchObject({ code: "AUTH_EXPIRED" })
       expect((await socket.closed).code).toBe(wsCloseCodes.authFailed)
+    })
+
+    it("accepts a session signed a little before the server started, unlike a request", async () => {
+      const clock = new ManualClock()
+      const fresh = await startTestServer({ clock })
+      try {
+        const [behind] = await enrolDevices(fresh, ["skewed"], clock)
+        behind.clock = { now: () => clock.now() - 10_000 }
+        expect((await behind.get("/v1/me")).body.error.code).toBe("AUTH_EXPIRED")
+        const socket = await behind.connect()
+        socket.send({ t: "ping" })
+        await socket.next("pong")
+        socket.close()
+        await socket.closed
+      } finally {
+        await fresh.close()
+      }
     })
 
     it("closes with 4003 when no authentication arrives in time", async () => {

@@ -290,7 +290,12 @@ export class Session {
           return
         }
         this.dirty = false
-        const page = await ctx.store.fetchQueue(caller.deviceId, this.delivered, ctx.config.wsPageItems)
+        const page = await ctx.store.fetchQueue(
+          caller.deviceId,
+          this.delivered,
+          ctx.config.wsPageItems,
+          ctx.config.maxFetchBytes,
+        )
         if (!this.isReady() || generation !== this.generation) return
         const fresh = page.items.filter((item) => item.seq > this.delivered).map(itemToWire)
         if (fresh.length > 0) this.sendItems(fresh)
