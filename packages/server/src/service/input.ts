@@ -1,4 +1,4 @@
-import { fromB64, ProtocolError } from "@backchannel/protocol"
+import { ProtocolError } from "@backchannel/protocol"
 import type { z } from "zod"
 
 /**
@@ -15,13 +15,24 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ou
   throw new ProtocolError("VALIDATION_FAILED", undefined, field === "" ? {} : { field: truncate(field) })
 }
 
-/** Decodes a base64url field that the schema has already checked for alphabet and length. */
+const b64Chars = /^[A-Za-z0-9_-]*$/
+const b64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+/**
+ * Decodes an unpadded base64url field strictly (the same values as the protocol's `fromB64`: only the
+ * base64url alphabet, no padding, no impossible length, no stray bits in the last character), using
+ * node's native decoder because message bodies are decoded on the hot path.
+ */
 export function decodeField(value: string, field: string): Uint8Array {
-  try {
-    return fromB64(value)
-  } catch {
-    throw new ProtocolError("VALIDATION_FAILED", undefined, { field })
+  const invalid = (): ProtocolError => new ProtocolError("VALIDATION_FAILED", undefined, { field })
+  const rest = value.length % 4
+  if (rest === 1 || !b64Chars.test(value)) throw invalid()
+  if (rest !== 0) {
+    const last = b64Alphabet.indexOf(value.charAt(value.length - 1))
+    if ((last & (rest === 2 ? 0x0f : 0x03)) !== 0) throw invalid()
   }
+  const buffer = Buffer.from(value, "base64url")
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 }
 
 function truncate(field: string): string {

@@ -429,18 +429,28 @@ export class SqliteStore implements ServerStore {
 
   sendMessage(request: MessageRecord): Promise<MessageResult> {
     return this.write(() => {
-      const group = this.s.groupByGid.get(request.groupId) as GroupRow | undefined
-      if (group === undefined) throw new ProtocolError("GROUP_NOT_FOUND")
-      const sender = this.activeDevice(request.senderDeviceId)
-      if (this.s.isMember.get(group.id, sender.id) === undefined) throw new ProtocolError("NOT_A_MEMBER")
-      const epoch = BigInt(group.epoch)
-      if (this.s.bodyByHash.get(group.id, request.messageHash) !== undefined) {
+      // The hot path: group, sender and membership in one statement.
+      const row = this.s.sendContext.get(request.groupId, request.senderDeviceId) as
+        | {
+            sender_ref: number
+            revoked_at: number | null
+            group_ref: number | null
+            epoch: number | bigint | null
+            member: number | null
+          }
+        | undefined
+      if (row === undefined) throw new ProtocolError("DEVICE_NOT_FOUND")
+      if (row.group_ref === null || row.epoch === null) throw new ProtocolError("GROUP_NOT_FOUND")
+      if (row.revoked_at !== null) throw new ProtocolError("DEVICE_REVOKED")
+      if (row.member === null) throw new ProtocolError("NOT_A_MEMBER")
+      const epoch = BigInt(row.epoch)
+      if (this.s.bodyByHash.get(row.group_ref, request.messageHash) !== undefined) {
         return { epoch, duplicate: true, delivered: [] }
       }
       if (request.epoch !== epoch) throw staleEpoch(epoch)
       const delivered = this.fanOut(
-        group.id,
-        sender.id,
+        row.group_ref,
+        row.sender_ref,
         kindCodes.message,
         request.message,
         request.messageHash,
@@ -705,6 +715,12 @@ function prepareStatements(db: Database) {
       "SELECT d.device_id FROM members m JOIN devices d ON d.id = m.device_ref WHERE m.group_ref = ?",
     ),
     isMember: p("SELECT 1 AS one FROM members WHERE group_ref = ? AND device_ref = ?"),
+    sendContext: p(
+      `SELECT d.id AS sender_ref, d.revoked_at, g.id AS group_ref, g.epoch,
+              (SELECT 1 FROM members m WHERE m.group_ref = g.id AND m.device_ref = d.id) AS member
+       FROM devices d LEFT JOIN groups g ON g.group_id = ?
+       WHERE d.device_id = ?`,
+    ),
     insertMember: p("INSERT INTO members (group_ref, device_ref, since) VALUES (?, ?, ?)"),
     deleteMember: p("DELETE FROM members WHERE group_ref = ? AND device_ref = ?"),
     insertBody: p("INSERT INTO bodies (group_ref, hash, data, refs) VALUES (?, ?, ?, ?)"),
