@@ -42,6 +42,30 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000):
   }
 }
 
+/** Enrols alice, bob and carol and sets up a group of alice and bob (real MLS); bob's queue is empty. */
+async function conversation(server: TestServer, groupId: string) {
+  const [alice, bob, carol] = await enrolDevices(server, ["alice", "bob", "carol"])
+  const aliceMls = member(alice)
+  const bobMls = member(bob)
+  expect((await bob.post("/v1/key-packages", { keyPackages: [await bobMls.keyPackage()] })).status).toBe(200)
+  await aliceMls.createGroup(groupId)
+  expect((await alice.post("/v1/groups", { groupId })).status).toBe(200)
+  const claimed = await alice.post("/v1/key-packages/claim", { handles: ["bob"] })
+  const { commit, welcome, apply } = await aliceMls.commitAdd(groupId, [
+    claimResponseSchema.parse(claimed.body).keyPackages[0]?.keyPackage ?? "",
+  ])
+  const res = await alice.post(`/v1/groups/${groupId}/commits`, {
+    epoch: "0",
+    commit,
+    welcome,
+    add: [bob.deviceId],
+  })
+  expect(res.status).toBe(200)
+  apply()
+  await bob.post("/v1/queue/ack", { upTo: 1_000_000 })
+  return { alice, bob, carol, aliceMls }
+}
+
 describe("WebSocket sessions", () => {
   let server: TestServer
   let alice: TestDevice, bob: TestDevice, carol: TestDevice
@@ -70,28 +94,7 @@ describe("WebSocket sessions", () => {
         wsLowWaterBytes: 64 * 1024,
       },
     })
-    ;[alice, bob, carol] = await enrolDevices(server, ["alice", "bob", "carol"])
-    aliceMls = member(alice)
-    const bobMls = member(bob)
-    expect((await bob.post("/v1/key-packages", { keyPackages: [await bobMls.keyPackage()] })).status).toBe(
-      200,
-    )
-    await aliceMls.createGroup(groupId)
-    expect((await alice.post("/v1/groups", { groupId })).status).toBe(200)
-    const claimed = await alice.post("/v1/key-packages/claim", { handles: ["bob"] })
-    const { commit, welcome, apply } = await aliceMls.commitAdd(groupId, [
-      claimResponseSchema.parse(claimed.body).keyPackages[0]?.keyPackage ?? "",
-    ])
-    const res = await alice.post(`/v1/groups/${groupId}/commits`, {
-      epoch: "0",
-      commit,
-      welcome,
-      add: [bob.deviceId],
-    })
-    expect(res.status).toBe(200)
-    apply()
-    // Start every test from an empty queue for bob.
-    await bob.post("/v1/queue/ack", { upTo: 1_000_000 })
+    ;({ alice, bob, carol, aliceMls } = await conversation(server, groupId))
   })
   afterAll(async () => {
     await server.close()
@@ -213,6 +216,61 @@ describe("WebSocket sessions", () => {
       second.send({ t: "ack", upTo: items.at(-1)?.seq ?? 0 })
       second.close()
       await second.closed
+    })
+
+    it("delivers an item announced while a backlog page is being read exactly once, in order", async () => {
+      // A store that, once, lets a new message be committed and announced after it has read a page and
+      // before it returns it: the page is then stale, and only the notice tells the session so.
+      let duringRead: (() => Promise<void>) | undefined
+      const racy = await startTestServer({
+        config: { wsPageItems: 10 },
+        wrapStore: (store) =>
+          new Proxy(store, {
+            get(target, prop, receiver) {
+              if (prop === "fetchQueue") {
+                return async (...args: Parameters<typeof target.fetchQueue>) => {
+                  const page = await target.fetchQueue(...args)
+                  const hook = duringRead
+                  duringRead = undefined
+                  if (hook !== undefined) await hook()
+                  return page
+                }
+              }
+              const value: unknown = Reflect.get(target, prop, receiver)
+              return typeof value === "function"
+                ? (value as (...a: unknown[]) => unknown).bind(target)
+                : value
+            },
+          }),
+      })
+      try {
+        const gid = toB64(randomBytes(32))
+        const c = await conversation(racy, gid)
+        const post = async (message: string) => {
+          expect((await c.alice.post(`/v1/groups/${gid}/messages`, { message })).status).toBe(200)
+        }
+        const backlog: string[] = []
+        for (let i = 0; i < 15; i++) backlog.push(await c.aliceMls.message(gid, `backlog ${i}`))
+        for (const m of backlog) await post(m)
+        const late = await c.aliceMls.message(gid, "late")
+        const socket = await c.bob.connect()
+        socket.send({ t: "ping" })
+        await socket.next("pong")
+        const queued = queueResponseSchema.parse((await c.bob.get("/v1/queue")).body).items
+        expect(queued.map((i) => i.data)).toEqual(backlog)
+        duringRead = () => post(late)
+        socket.send({ t: "sub", after: queued[9]?.seq ?? 0 })
+        const items = await collect(socket, 6)
+        expectContiguous(items, items[0]?.seq ?? 0)
+        expect(items.map((i) => i.data)).toEqual([...backlog.slice(10), late])
+        expect(duringRead).toBeUndefined() // the race was staged
+        socket.send({ t: "ping" })
+        await socket.next("pong") // and no duplicate frame before it
+        socket.close()
+        await socket.closed
+      } finally {
+        await racy.close()
+      }
     })
 
     it("pauses a slow reader at the high-water mark and catches up from the store", async () => {
