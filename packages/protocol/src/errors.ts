@@ -85,7 +85,10 @@ export interface ErrorBody {
     epoch?: string
     /** Present on RATE_LIMITED: milliseconds to wait. */
     retryAfterMs?: number
-    /** Present on VALIDATION_FAILED: which field failed (a path, never a value). */
+    /**
+     * Present on VALIDATION_FAILED and KEY_PACKAGE_INVALID (which field failed: a path, never a value)
+     * and on KEY_PACKAGES_EXHAUSTED (the device id).
+     */
     field?: string
   }
 }

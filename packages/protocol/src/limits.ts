@@ -1,7 +1,12 @@
 /** Sizes and counts every implementation enforces. Byte sizes are of the decoded binary value. */
 export const limits = {
-  /** Largest JSON body the server reads, any endpoint. */
+  /** Largest JSON body the server reads, on every endpoint but commits. */
   maxBodyBytes: 4 * 1024 * 1024,
+  /**
+   * Largest body of `POST /v1/groups/:groupId/commits`: a maximal commit and Welcome, base64url-encoded,
+   * with the add/remove lists (2 MiB + 3 MiB of binary is about 6.7 MiB of JSON).
+   */
+  maxCommitRequestBytes: 8 * 1024 * 1024,
   /** An MLS application message (PrivateMessage). */
   maxApplicationMessageBytes: 256 * 1024,
   /** An MLS commit (PublicMessage or PrivateMessage). */

@@ -1,0 +1,111 @@
+import type { Database } from "better-sqlite3"
+
+/**
+ * Schema migrations, applied in order inside one IMMEDIATE transaction when a store opens (the admin
+ * CLI and the server may open the same file at once; the second one finds the work done). Never
+ * edit a released migration: append a new one.
+ *
+ * Layout notes:
+ * - devices, groups and bodies have integer row ids that the hot tables (members, queue) reference,
+ *   so queue rows stay small; public ids (base64url text) appear once, in a UNIQUE column.
+ * - devices.last_seq is each device's queue counter: seq values are never reused, even after the
+ *   items are acknowledged and deleted, and survive restarts.
+ * - a message body is stored once in `bodies` with a reference count of the queue rows that carry it;
+ *   message bodies also keep their SHA-256 (unique per group) for duplicate detection.
+ */
+const migrations: readonly string[] = [
+  `
+  CREATE TABLE entries (
+    handle        TEXT PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    title         TEXT,
+    organisation  TEXT,
+    country       TEXT,
+    kind          TEXT NOT NULL CHECK (kind IN ('member', 'guest')),
+    search_text   TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+  );
+  CREATE TABLE devices (
+    id              INTEGER PRIMARY KEY,
+    device_id       TEXT NOT NULL UNIQUE,
+    handle          TEXT NOT NULL REFERENCES entries (handle),
+    name            TEXT NOT NULL,
+    signature_key   BLOB NOT NULL UNIQUE,
+    tracemark_key   BLOB NOT NULL,
+    created_at      INTEGER NOT NULL,
+    revoked_at      INTEGER,
+    last_seq        INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX devices_by_handle ON devices (handle, id);
+  CREATE TABLE invites (
+    hash        BLOB PRIMARY KEY,
+    handle      TEXT NOT NULL REFERENCES entries (handle),
+    kind        TEXT NOT NULL CHECK (kind IN ('operator', 'device')),
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    used_by     INTEGER REFERENCES devices (id)
+  ) WITHOUT ROWID;
+  CREATE TABLE key_packages (
+    id          INTEGER PRIMARY KEY,
+    device_ref  INTEGER NOT NULL,
+    data        BLOB NOT NULL
+  );
+  CREATE INDEX key_packages_by_device ON key_packages (device_ref, id);
+  CREATE TABLE last_resort_key_packages (
+    device_ref  INTEGER PRIMARY KEY,
+    data        BLOB NOT NULL
+  );
+  CREATE TABLE groups (
+    id                  INTEGER PRIMARY KEY,
+    group_id            TEXT NOT NULL UNIQUE,
+    epoch               INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    last_commit_hash    BLOB,
+    last_commit_sender  INTEGER
+  );
+  CREATE TABLE members (
+    group_ref   INTEGER NOT NULL,
+    device_ref  INTEGER NOT NULL,
+    since       INTEGER NOT NULL,
+    PRIMARY KEY (group_ref, device_ref)
+  ) WITHOUT ROWID;
+  CREATE TABLE bodies (
+    id          INTEGER PRIMARY KEY,
+    group_ref   INTEGER NOT NULL,
+    hash        BLOB,
+    data        BLOB NOT NULL,
+    refs        INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX bodies_message_hash ON bodies (group_ref, hash) WHERE hash IS NOT NULL;
+  CREATE TABLE queue (
+    device_ref  INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    kind        INTEGER NOT NULL,
+    group_ref   INTEGER,
+    sender_ref  INTEGER,
+    body_ref    INTEGER,
+    event       TEXT,
+    at          INTEGER NOT NULL,
+    PRIMARY KEY (device_ref, seq)
+  ) WITHOUT ROWID;
+  `,
+]
+
+export const schemaVersion = migrations.length
+
+export function migrate(db: Database): void {
+  db.exec("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+  const apply = db.transaction(() => {
+    const row = db.prepare("SELECT MAX(version) AS v FROM migrations").get() as { v: number | null }
+    const current = row.v ?? 0
+    if (current > migrations.length) {
+      throw new Error(`database schema version ${current} is newer than this server (${migrations.length})`)
+    }
+    for (let version = current + 1; version <= migrations.length; version++) {
+      db.exec(migrations[version - 1] ?? "")
+      db.prepare("INSERT INTO migrations (version, applied_at) VALUES (?, ?)").run(version, Date.now())
+    }
+  })
+  apply.immediate()
+}
