@@ -15,27 +15,50 @@ import { utf8 } from "./encoding.js"
 
 // Real MLS messages from ts-mls, read back by the server-side framing reader.
 async function fixtures() {
-  const impl = await getCiphersuiteImpl(getCiphersuiteFromName("MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519"))
+  const impl = await getCiphersuiteImpl(
+    getCiphersuiteFromName("MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519"),
+  )
   const kp = (id: string) =>
-    generateKeyPackage({ credentialType: "basic", identity: utf8(id) }, defaultCapabilities(), defaultLifetime, [], impl)
+    generateKeyPackage(
+      { credentialType: "basic", identity: utf8(id) },
+      defaultCapabilities(),
+      defaultLifetime,
+      [],
+      impl,
+    )
   const alice = await kp("alice/AAAAAAAAAAAAAAAAAAAAAA")
   const bob = await kp("bob/BBBBBBBBBBBBBBBBBBBBBB")
   const groupId = new Uint8Array(32).fill(7)
   const state = await createGroup(groupId, alice.publicPackage, alice.privatePackage, [], impl)
   const privateCommit = await createCommit(
     { state, cipherSuite: impl },
-    { extraProposals: [{ proposalType: "add", add: { keyPackage: bob.publicPackage } }], ratchetTreeExtension: true },
+    {
+      extraProposals: [{ proposalType: "add", add: { keyPackage: bob.publicPackage } }],
+      ratchetTreeExtension: true,
+    },
   )
   const publicCommit = await createCommit({ state, cipherSuite: impl }, { wireAsPublicMessage: true })
   const app = await createApplicationMessage(privateCommit.newState, utf8("hello"), impl)
   return {
     groupId,
     alice,
-    keyPackage: encodeMlsMessage({ keyPackage: alice.publicPackage, wireformat: "mls_key_package", version: "mls10" }),
+    keyPackage: encodeMlsMessage({
+      keyPackage: alice.publicPackage,
+      wireformat: "mls_key_package",
+      version: "mls10",
+    }),
     privateCommit: encodeMlsMessage(privateCommit.commit),
     publicCommit: encodeMlsMessage(publicCommit.commit),
-    welcome: encodeMlsMessage({ welcome: privateCommit.welcome!, wireformat: "mls_welcome", version: "mls10" }),
-    application: encodeMlsMessage({ privateMessage: app.privateMessage, wireformat: "mls_private_message", version: "mls10" }),
+    welcome: encodeMlsMessage({
+      welcome: privateCommit.welcome!,
+      wireformat: "mls_welcome",
+      version: "mls10",
+    }),
+    application: encodeMlsMessage({
+      privateMessage: app.privateMessage,
+      wireformat: "mls_private_message",
+      version: "mls10",
+    }),
   }
 }
 

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/require-await -- node:crypto is synchronous; `async` keeps the Promise interface of ts-mls and @hpke and turns a throw into a rejection, as the default provider's failures are. */
 import { createHmac, hash, timingSafeEqual } from "node:crypto"
 import type { Hash } from "ts-mls"
 import { ownedBytes } from "./bytes.js"

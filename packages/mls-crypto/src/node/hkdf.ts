@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/require-await -- node:crypto is synchronous; `async` keeps the Promise interface of ts-mls and @hpke and turns a throw into a rejection, as the default provider's failures are. */
 import { createHmac } from "node:crypto"
 import { HkdfSha256Native, HkdfSha512Native } from "@hpke/common"
 import type { Kdf } from "ts-mls"

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/require-await -- node:crypto is synchronous; `async` keeps the Promise interface of ts-mls and @hpke and turns a throw into a rejection, as the default provider's failures are. */
 import { createPrivateKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto"
 import type { Signature } from "ts-mls"
 import type { LruCache } from "../lru-cache.js"

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/require-await -- node:crypto is synchronous; `async` keeps the Promise interface of ts-mls and @hpke and turns a throw into a rejection, as the default provider's failures are. */
 import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto"
 import { Dhkem, KemId, LABEL_DKP_PRK, LABEL_SK, type DhkemPrimitives, type KdfInterface } from "@hpke/common"
 import { asBytes, ownedArrayBuffer } from "./bytes.js"

@@ -1,0 +1,276 @@
+import { DeliveryUnavailableError } from "@backchannel/core"
+import type { BackchannelClient, ConversationRecord, MessageRecord } from "@backchannel/core"
+import { usageError } from "../cli-error.js"
+import { printJson, println, terminalSafe } from "../output.js"
+import { conversationTitle, Names, renderMessage, shownText } from "../render.js"
+import { flag, notFound, positiveInt, stringOption, withClient } from "./shared.js"
+import type { Command, CommandContext } from "./types.js"
+import { profileOptions } from "./types.js"
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString("utf8")
+}
+
+export const send: Command = {
+  name: "send",
+  summary: "send a message to a person or a group",
+  usage: 'send --profile DIR (--to HANDLE | --group ID) [--reply-to MESSAGE_ID] "text" (or - to read stdin)',
+  options: {
+    ...profileOptions,
+    to: { type: "string" },
+    group: { type: "string" },
+    "reply-to": { type: "string" },
+  },
+  allowPositionals: true,
+  run: async (ctx) => {
+    const to = stringOption(ctx, "to")
+    const group = stringOption(ctx, "group")
+    if ((to === undefined) === (group === undefined)) throw usageError("give exactly one of --to and --group")
+    let text = ctx.positionals.join(" ")
+    if (text === "-") text = (await readStdin()).replace(/\n$/, "")
+    if (text.trim().length === 0) throw usageError("nothing to send: give the text as an argument")
+    const replyTo = stringOption(ctx, "reply-to")
+    await withClient(ctx, async (client) => {
+      const target = to !== undefined ? { to: to.toLowerCase() } : { conversationId: group ?? "" }
+      const message = await client.sendText(target, text, replyTo !== undefined ? { replyTo } : {})
+      if (flag(ctx, "json")) {
+        printJson(ctx.io, { id: message.id, conversation: message.conversationId, sentAt: message.sentAt })
+        return
+      }
+      const conversation = await client.conversation(message.conversationId)
+      const names = new Names(client, client.identity.handle)
+      println(ctx.io, `Sent to ${await conversationTitle(conversation, names)} (message ${message.id}).`)
+    })
+  },
+}
+
+export const sync: Command = {
+  name: "sync",
+  summary: "fetch and process everything pending for this device, then exit",
+  usage: "sync --profile DIR [--json]",
+  options: profileOptions,
+  run: async (ctx) => {
+    await withClient(ctx, async (client) => {
+      const items = await client.sync()
+      const unread = (await client.conversations()).reduce((sum, c) => sum + c.unread, 0)
+      if (flag(ctx, "json")) printJson(ctx.io, { processed: items, unread })
+      else println(ctx.io, `Synced: ${items} item(s) processed, ${unread} unread message(s).`)
+    })
+  },
+}
+
+async function messagesFor(ctx: CommandContext, client: BackchannelClient): Promise<MessageRecord[]> {
+  const withHandle = stringOption(ctx, "with")
+  const group = stringOption(ctx, "group")
+  const limit = positiveInt(ctx, "limit")
+  if (withHandle !== undefined && group !== undefined)
+    throw usageError("give at most one of --with and --group")
+  let conversations: ConversationRecord[]
+  if (withHandle !== undefined) {
+    const direct = await client.directConversation(withHandle.toLowerCase())
+    conversations = direct ? [direct] : []
+  } else if (group !== undefined) {
+    conversations = [await client.conversation(group)]
+  } else {
+    conversations = await client.conversations()
+  }
+  const all: MessageRecord[] = []
+  for (const c of conversations)
+    all.push(...(await client.messages(c.id, limit !== undefined ? { limit } : {})))
+  all.sort((a, b) => a.localSeq - b.localSeq)
+  const shown = flag(ctx, "all") || !flag(ctx, "json") ? all : all.filter((m) => m.kind === "text")
+  for (const c of conversations) await client.markRead(c.id)
+  return limit !== undefined ? shown.slice(-limit) : shown
+}
+
+export const messages: Command = {
+  name: "messages",
+  summary: "show messages (syncs first unless --no-sync)",
+  usage: "messages --profile DIR [--with HANDLE | --group ID] [--limit N] [--all] [--no-sync] [--json]",
+  options: {
+    ...profileOptions,
+    with: { type: "string" },
+    group: { type: "string" },
+    limit: { type: "string" },
+    all: { type: "boolean" },
+    "no-sync": { type: "boolean" },
+  },
+  run: async (ctx) => {
+    await withClient(ctx, async (client) => {
+      let offline = false
+      if (!flag(ctx, "no-sync")) {
+        try {
+          await client.sync()
+        } catch (err) {
+          if (!(err instanceof DeliveryUnavailableError)) throw err
+          offline = true
+        }
+      }
+      const list = await messagesFor(ctx, client)
+      const names = new Names(client, client.identity.handle)
+      if (flag(ctx, "json")) {
+        const rows = []
+        for (const m of list) {
+          rows.push({
+            id: m.id,
+            conversation: m.conversationId,
+            kind: m.kind,
+            sender: m.sender.handle,
+            device: m.sender.deviceId,
+            text: await shownText(m, names),
+            sentAt: m.sentAt,
+            receivedAt: m.receivedAt,
+            outgoing: m.outgoing,
+            ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
+          })
+        }
+        printJson(ctx.io, rows)
+        return
+      }
+      if (offline) ctx.io.stderr.write("(the server is unreachable; showing what this device already has)\n")
+      if (list.length === 0) {
+        println(ctx.io, "No messages.")
+        return
+      }
+      const titles = new Map<string, string>()
+      const several = new Set(list.map((m) => m.conversationId)).size > 1
+      for (const m of list) {
+        let prefix = ""
+        if (several) {
+          let title = titles.get(m.conversationId)
+          if (title === undefined) {
+            title = await conversationTitle(await client.conversation(m.conversationId), names)
+            titles.set(m.conversationId, title)
+          }
+          prefix = `[${title}] `
+        }
+        println(ctx.io, await renderMessage(m, names, prefix))
+      }
+    })
+  },
+}
+
+export const conversations: Command = {
+  name: "conversations",
+  summary: "list this device's conversations",
+  usage: "conversations --profile DIR [--json]",
+  options: profileOptions,
+  run: async (ctx) => {
+    await withClient(ctx, async (client) => {
+      const list = await client.conversations()
+      if (flag(ctx, "json")) {
+        printJson(
+          ctx.io,
+          list.map((c) => ({
+            id: c.id,
+            kind: c.kind,
+            name: c.name ?? null,
+            peer: c.peer ?? null,
+            status: c.status,
+            unread: c.unread,
+            members: [...new Set(c.members.map((m) => m.handle))],
+            lastActivityAt: c.lastActivityAt,
+          })),
+        )
+        return
+      }
+      if (list.length === 0) {
+        println(ctx.io, "No conversations yet. Start one with `backchannel send --to HANDLE`.")
+        return
+      }
+      const names = new Names(client, client.identity.handle)
+      for (const c of list) {
+        const people = new Set(c.members.map((m) => m.handle)).size
+        const unread = c.unread > 0 ? `  ${c.unread} unread` : ""
+        const status = c.status === "removed" ? "  (removed)" : ""
+        println(
+          ctx.io,
+          `${c.id}  ${c.kind.padEnd(6)}  ${await conversationTitle(c, names)}  ${people} people${unread}${status}`,
+        )
+      }
+    })
+  },
+}
+
+export const listen: Command = {
+  name: "listen",
+  summary: "stay connected and print messages as they arrive (Ctrl-C to stop)",
+  usage: "listen --profile DIR [--json]",
+  options: profileOptions,
+  run: async (ctx) => {
+    await withClient(ctx, async (client) => {
+      const names = new Names(client, client.identity.handle)
+      const json = flag(ctx, "json")
+      let printing: Promise<void> = Promise.resolve()
+      client.events.on("message", (m) => {
+        printing = printing.then(async () => {
+          if (json) {
+            printJson(ctx.io, {
+              id: m.id,
+              conversation: m.conversationId,
+              kind: m.kind,
+              sender: m.sender.handle,
+              device: m.sender.deviceId,
+              text: await shownText(m, names),
+              sentAt: m.sentAt,
+            })
+          } else {
+            const c = await client.conversation(m.conversationId)
+            println(ctx.io, await renderMessage(m, names, `[${await conversationTitle(c, names)}] `))
+          }
+        })
+      })
+      client.events.on("connection", ({ state }) => {
+        if (!json) ctx.io.stderr.write(`(${state})\n`)
+      })
+      client.events.on("warning", (w) => {
+        ctx.io.stderr.write(`warning: ${w.message} (${w.code})\n`)
+      })
+      const subscription = await client.listen()
+      if (!json) println(ctx.io, `Listening as ${client.identity.handle}. Press Ctrl-C to stop.`)
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve)
+        process.once("SIGTERM", resolve)
+      })
+      await subscription.close()
+      await printing
+    })
+  },
+}
+
+export const directory: Command = {
+  name: "directory",
+  summary: "search the operator's directory by name, title, organisation or country",
+  usage: "directory --profile DIR [QUERY] [--json]",
+  options: profileOptions,
+  allowPositionals: true,
+  run: async (ctx) => {
+    await withClient(ctx, async (client) => {
+      const entries = await client.searchDirectory(ctx.positionals.join(" "))
+      if (flag(ctx, "json")) {
+        printJson(
+          ctx.io,
+          entries.map((e) => ({
+            handle: e.handle,
+            displayName: e.displayName,
+            title: e.title ?? null,
+            organisation: e.organisation ?? null,
+            country: e.country ?? null,
+            kind: e.kind,
+            devices: e.devices.filter((d) => d.revokedAt === undefined).length,
+          })),
+        )
+        return
+      }
+      if (entries.length === 0) throw notFound("nobody in the directory matches that")
+      for (const e of entries) {
+        const details = [e.title, e.organisation, e.country].filter((x) => x !== undefined).join(", ")
+        const outsider = e.kind === "guest" ? "  [outsider]" : "  [verified]"
+        const about = details.length > 0 ? ` — ${terminalSafe(details)}` : ""
+        println(ctx.io, `${e.handle.padEnd(20)} ${terminalSafe(e.displayName)}${about}${outsider}`)
+      }
+    })
+  },
+}

@@ -1,0 +1,141 @@
+import { resolve } from "node:path"
+import {
+  createInvite,
+  isLogLevel,
+  listEntries,
+  logLevels,
+  revokeDevice,
+  startServer,
+} from "@backchannel/server"
+import { usageError } from "../cli-error.js"
+import { printJson, println } from "../output.js"
+import { flag, positiveInt, requireOption, stringOption } from "./shared.js"
+import type { Command } from "./types.js"
+import { jsonOption } from "./types.js"
+
+export const serve: Command = {
+  name: "serve",
+  summary: "run the delivery server on its embedded SQLite database",
+  usage:
+    "serve --data DIR [--host 127.0.0.1] [--port 8080] [--queue-ttl-days 30] [--log-level warn] [--json]",
+  options: {
+    ...jsonOption,
+    data: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    "queue-ttl-days": { type: "string" },
+    "log-level": { type: "string" },
+  },
+  run: async (ctx) => {
+    const dataDir = resolve(requireOption(ctx, "data"))
+    const host = stringOption(ctx, "host") ?? "127.0.0.1"
+    const portText = stringOption(ctx, "port") ?? "8080"
+    const port = Number(portText)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError("--port must be 0–65535")
+    const queueTtlDays = positiveInt(ctx, "queue-ttl-days") ?? 30
+    const logLevel = stringOption(ctx, "log-level") ?? "warn"
+    if (!isLogLevel(logLevel)) throw usageError(`--log-level is one of ${logLevels.join(", ")}`)
+    const server = await startServer({ dataDir, host, port, queueTtlDays, logLevel })
+    if (flag(ctx, "json")) {
+      printJson(ctx.io, { url: server.url, dataDir })
+    } else {
+      println(ctx.io, `Backchannel server listening on ${server.url}`)
+      println(ctx.io, `Data directory: ${dataDir} (SQLite, WAL); queued messages kept ${queueTtlDays} days.`)
+      println(ctx.io, "Create the first invite from another terminal (this works while the server runs):")
+      println(
+        ctx.io,
+        `  npx backchannel admin invite --data ${dataDir} --handle alice --name "Alice Example"`,
+      )
+      println(
+        ctx.io,
+        `Then enrol a device: npx backchannel enroll --profile ./alice --server ${server.url} --invite CODE`,
+      )
+      println(ctx.io, "Stop with Ctrl-C.")
+    }
+    await new Promise<void>((resolveStop) => {
+      process.once("SIGINT", resolveStop)
+      process.once("SIGTERM", resolveStop)
+    })
+    await server.close()
+  },
+}
+
+export const adminInvite: Command = {
+  name: "admin invite",
+  summary: "create a directory entry (if new) and print a one-time invite for its first device",
+  usage:
+    'admin invite --data DIR --handle H --name "N" [--title T] [--org O] [--country C] [--guest] [--ttl-days 7] [--json]',
+  options: {
+    ...jsonOption,
+    data: { type: "string" },
+    handle: { type: "string" },
+    name: { type: "string" },
+    title: { type: "string" },
+    org: { type: "string" },
+    country: { type: "string" },
+    guest: { type: "boolean" },
+    "ttl-days": { type: "string" },
+  },
+  run: async (ctx) => {
+    const dataDir = resolve(requireOption(ctx, "data"))
+    const handle = requireOption(ctx, "handle").toLowerCase()
+    const name = stringOption(ctx, "name")
+    const title = stringOption(ctx, "title")
+    const organisation = stringOption(ctx, "org")
+    const country = stringOption(ctx, "country")
+    const ttlDays = positiveInt(ctx, "ttl-days") ?? 7
+    const result = await createInvite(dataDir, {
+      handle,
+      ...(name !== undefined ? { displayName: name } : {}),
+      ...(title !== undefined ? { title } : {}),
+      ...(organisation !== undefined ? { organisation } : {}),
+      ...(country !== undefined ? { country } : {}),
+      kind: flag(ctx, "guest") ? "guest" : "member",
+      ttlMs: ttlDays * 24 * 60 * 60 * 1000,
+    })
+    if (flag(ctx, "json")) {
+      printJson(ctx.io, {
+        invite: result.invite,
+        handle: result.handle,
+        expiresAt: result.expiresAt,
+        created: result.createdEntry,
+      })
+      return
+    }
+    println(ctx.io, result.invite)
+    ctx.io.stderr.write(
+      `${result.createdEntry ? "Created" : "Existing"} directory entry ${result.handle}; the invite works once and expires ${new Date(result.expiresAt).toISOString()}.\n`,
+    )
+  },
+}
+
+export const adminList: Command = {
+  name: "admin list",
+  summary: "list the directory with each person's devices",
+  usage: "admin list --data DIR [--json]",
+  options: { ...jsonOption, data: { type: "string" } },
+  run: async (ctx) => {
+    const entries = await listEntries(resolve(requireOption(ctx, "data")))
+    if (flag(ctx, "json")) {
+      printJson(ctx.io, entries)
+      return
+    }
+    for (const e of entries) {
+      const active = e.devices.filter((d) => d.revokedAt === undefined).length
+      println(ctx.io, `${e.handle.padEnd(20)} ${e.displayName}  ${e.kind}  ${active} device(s)`)
+    }
+  },
+}
+
+export const adminRevoke: Command = {
+  name: "admin revoke",
+  summary: "revoke a device: it can no longer authenticate, and clients stop accepting its key",
+  usage: "admin revoke --data DIR --device ID [--json]",
+  options: { ...jsonOption, data: { type: "string" }, device: { type: "string" } },
+  run: async (ctx) => {
+    const deviceId = requireOption(ctx, "device")
+    await revokeDevice(resolve(requireOption(ctx, "data")), deviceId)
+    if (flag(ctx, "json")) printJson(ctx.io, { revoked: deviceId })
+    else println(ctx.io, `Revoked device ${deviceId}.`)
+  },
+}
