@@ -35,13 +35,28 @@ export const send: Command = {
     await withClient(ctx, async (client) => {
       const target = to !== undefined ? { to: to.toLowerCase() } : { conversationId: group ?? "" }
       const message = await client.sendText(target, text, replyTo !== undefined ? { replyTo } : {})
+      const status = message.status ?? "sent"
       if (flag(ctx, "json")) {
-        printJson(ctx.io, { id: message.id, conversation: message.conversationId, sentAt: message.sentAt })
+        printJson(ctx.io, {
+          id: message.id,
+          conversation: message.conversationId,
+          sentAt: message.sentAt,
+          status,
+        })
         return
       }
       const conversation = await client.conversation(message.conversationId)
       const names = new Names(client, client.identity.handle)
-      println(ctx.io, `Sent to ${await conversationTitle(conversation, names)} (message ${message.id}).`)
+      const title = await conversationTitle(conversation, names)
+      if (status === "pending") {
+        println(
+          ctx.io,
+          `Not sent yet to ${title}: the server is unreachable. The message is kept on this device`,
+        )
+        println(ctx.io, "and goes out with the next sync, send or listen.")
+      } else {
+        println(ctx.io, `Sent to ${title} (message ${message.id}).`)
+      }
     })
   },
 }

@@ -2,6 +2,7 @@ import { enrolmentSigningBytes, normaliseInviteCode, toB64, fromB64 } from "@bac
 import type { DirectoryEntry, InviteResponse } from "@backchannel/protocol"
 import type { CryptoProvider } from "ts-mls"
 import type { Delivery, DeviceCredentials, Subscription } from "../ports/delivery.js"
+import { DeliveryUnavailableError } from "../ports/delivery.js"
 import type { Clock, Random } from "../ports/platform.js"
 import type { KeyValueStore } from "../ports/store.js"
 import { CoreError } from "../errors.js"
@@ -51,6 +52,14 @@ const defaultSettings: EngineSettings = { keyPackageTarget: 40, maxRetries: 8 }
 
 const catchUpOnly = async (e: Engine) => {
   await catchUp(e)
+}
+
+async function catchUpIfReachable(e: Engine): Promise<void> {
+  try {
+    await catchUp(e)
+  } catch (err) {
+    if (!(err instanceof DeliveryUnavailableError)) throw err
+  }
 }
 
 /**
@@ -182,7 +191,8 @@ export class BackchannelClient {
   /** Sends text to a person (in the direct conversation with them, created on first use) or a conversation. */
   sendText(target: SendTarget, text: string, options: { replyTo?: string } = {}): Promise<MessageRecord> {
     return this.mutex.run(async () => {
-      await catchUp(this.e)
+      // Offline, a message to an existing conversation still goes into the outbox ("pending").
+      await catchUpIfReachable(this.e)
       const conversationId = "to" in target ? await this.directFor(target.to) : target.conversationId
       return sendText(this.e, conversationId, text, options, catchUpOnly)
     })

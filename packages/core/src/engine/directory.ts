@@ -65,6 +65,13 @@ export class Directory {
     return bytesEqual(fromB64(device.signaturePublicKey), signaturePublicKey)
   }
 
+  /** Like verifyDeviceKey, from the cache only: never asks the server. */
+  async matchesCached(handle: string, deviceId: string, signaturePublicKey: Uint8Array): Promise<boolean> {
+    const device = (await this.cached(handle))?.entry.devices.find((d) => d.deviceId === deviceId)
+    if (device === undefined || device.revokedAt !== undefined) return false
+    return bytesEqual(fromB64(device.signaturePublicKey), signaturePublicKey)
+  }
+
   search(query: string, limit?: number): Promise<DirectoryEntry[]> {
     return this.delivery.searchDirectory(query, limit)
   }

@@ -4,6 +4,8 @@ import type { DeviceChange } from "./directory.js"
 /** What the engine tells a user interface. Listeners must not throw; errors they raise are ignored. */
 export interface ClientEventMap {
   message: MessageRecord
+  /** A pending outgoing message was accepted by the server. */
+  messageStatus: { id: string; conversationId: string; status: "sent" }
   conversation: ConversationRecord
   devicesChanged: DeviceChange
   /** Something the user should know about: a rejected credential, an undecryptable message... */

@@ -1,12 +1,13 @@
 import { ProtocolError, toB64 } from "@backchannel/protocol"
+import { DeliveryUnavailableError } from "../ports/delivery.js"
 import { encodeContent, maxTextChars } from "../content/content.js"
 import type { Content } from "../content/content.js"
 import { CoreError } from "../errors.js"
 import type { CatchUp } from "./commits.js"
 import type { Engine } from "./context.js"
 import { MessageWriter, putGroup, requireConversation, requireGroup } from "./context.js"
-import { keys, putJson } from "./records.js"
-import type { MessageRecord } from "./records.js"
+import { decodeJson, getJson, keys, putJson } from "./records.js"
+import type { MessageRecord, OutboxEntry } from "./records.js"
 
 /**
  * Encrypts content for a conversation and hands it to the server. The advanced group state is stored
@@ -41,6 +42,13 @@ export async function sendContent(
   throw new CoreError("CONFLICT_RETRIES_EXHAUSTED", "the conversation kept changing while sending; try again")
 }
 
+/**
+ * Sends a text message. The message and an outbox entry are stored before anything goes to the network,
+ * so nothing the user wrote is lost: if the server cannot be reached the message stays "pending" and the
+ * next sync sends it. A resend after a lost reply may reach the server twice; receivers keep one copy
+ * (deduplication by message id). A refusal (e.g. removed from the conversation) deletes the message
+ * again and is reported to the user.
+ */
 export async function sendText(
   e: Engine,
   groupId: string,
@@ -51,17 +59,13 @@ export async function sendText(
   if (text.trim().length === 0) throw new CoreError("INVALID_INPUT", "the message is empty")
   if (text.length > maxTextChars)
     throw new CoreError("INVALID_INPUT", `a message holds at most ${maxTextChars} characters`)
+  const conversation = await requireConversation(e, groupId)
+  if (conversation.status !== "active")
+    throw new CoreError("NOT_A_MEMBER", "you are no longer in that conversation")
   const id = toB64(e.random.bytes(16))
   const sentAt = e.clock.now()
-  const content: Content = {
-    v: 1,
-    type: "text",
-    id,
-    text,
-    sentAt,
-    ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
-  }
-  await sendContent(e, groupId, content, catchUp)
+  const reply = options.replyTo !== undefined ? { replyTo: options.replyTo } : {}
+  const content: Content = { v: 1, type: "text", id, text, sentAt, ...reply }
   const writer = new MessageWriter(e)
   const record = await writer.add({
     id,
@@ -71,14 +75,73 @@ export async function sendText(
     sentAt,
     receivedAt: sentAt,
     outgoing: true,
+    status: "pending",
     text,
-    ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
+    ...reply,
   })
-  const conversation = await requireConversation(e, groupId)
+  const outboxKey = keys.outbox(sentAt, id)
+  const entry: OutboxEntry = { v: 1, conversationId: groupId, content }
   await e.store.batch([
     ...writer.operations(),
+    putJson(outboxKey, entry),
     putJson(keys.conversation(groupId), { ...conversation, lastActivityAt: sentAt }),
   ])
   writer.emit()
-  return record
+  const outcome = await deliverOutboxEntry(e, outboxKey, entry, catchUp)
+  if (outcome.kind === "refused") throw outcome.error
+  return { ...record, status: outcome.kind }
+}
+
+/** Sends every message still waiting in the outbox, oldest first; stops when the server is unreachable. */
+export async function flushOutbox(e: Engine, catchUp: CatchUp): Promise<void> {
+  for (const { key, value } of await e.store.list(keys.outboxPrefix)) {
+    const outcome = await deliverOutboxEntry(e, key, decodeJson<OutboxEntry>(value), catchUp)
+    if (outcome.kind === "pending") return
+  }
+}
+
+async function deliverOutboxEntry(
+  e: Engine,
+  key: string,
+  entry: OutboxEntry,
+  catchUp: CatchUp,
+): Promise<{ kind: "sent" | "pending" } | { kind: "refused"; error: Error }> {
+  try {
+    await sendContent(e, entry.conversationId, entry.content, catchUp)
+  } catch (err) {
+    if (err instanceof DeliveryUnavailableError) return { kind: "pending" }
+    await e.store.batch([{ type: "delete", key }, ...(await removeMessage(e, entry.content.id))])
+    if (err instanceof ProtocolError || err instanceof CoreError) {
+      e.events.emit("warning", {
+        code: err.code,
+        message: "A message could not be sent and was removed.",
+        conversationId: entry.conversationId,
+      })
+      return { kind: "refused", error: err }
+    }
+    throw err
+  }
+  await e.store.batch([{ type: "delete", key }, ...(await markSent(e, entry.content.id))])
+  e.events.emit("messageStatus", {
+    id: entry.content.id,
+    conversationId: entry.conversationId,
+    status: "sent",
+  })
+  return { kind: "sent" }
+}
+
+async function markSent(e: Engine, id: string) {
+  const key = await getJson<string>(e.store, keys.messageId(id))
+  const record = key === undefined ? undefined : await getJson<MessageRecord>(e.store, key)
+  if (key === undefined || record === undefined) return []
+  return [putJson(key, { ...record, status: "sent" } satisfies MessageRecord)]
+}
+
+async function removeMessage(e: Engine, id: string) {
+  const key = await getJson<string>(e.store, keys.messageId(id))
+  if (key === undefined) return []
+  return [
+    { type: "delete" as const, key },
+    { type: "delete" as const, key: keys.messageId(id) },
+  ]
 }

@@ -1,7 +1,7 @@
 import { fromUtf8, utf8 } from "@backchannel/protocol"
 import type { DirectoryEntry } from "@backchannel/protocol"
 import type { KeyValueStore, WriteOp } from "../ports/store.js"
-import type { ConversationKind } from "../content/content.js"
+import type { Content, ConversationKind } from "../content/content.js"
 import type { SuiteName } from "../mls/suite.js"
 import { CoreError } from "../errors.js"
 
@@ -20,6 +20,7 @@ import { CoreError } from "../errors.js"
  *   msgid/<messageId>             pointer to the msg/ key (deduplication)
  *   dir/<handle>                  cached DirectoryEntry
  *   todo/add-device/<deviceId>    a new device of this user still to be added to conversations
+ *   outbox/<createdAt>/<id>       content written by this user and not yet accepted by the server
  */
 export const keys = {
   identity: "identity",
@@ -34,6 +35,8 @@ export const keys = {
   messageId: (id: string) => `msgid/${id}`,
   directory: (handle: string) => `dir/${handle}`,
   todoAddDevicePrefix: "todo/add-device/",
+  outboxPrefix: "outbox/",
+  outbox: (createdAt: number, id: string) => `outbox/${String(createdAt).padStart(15, "0")}/${id}`,
   todoAddDevice: (deviceId: string) => `todo/add-device/${deviceId}`,
 } as const
 
@@ -108,6 +111,8 @@ export interface MessageRecord {
   sentAt: number
   receivedAt: number
   outgoing: boolean
+  /** Outgoing messages from this device: "pending" until the server accepted them. */
+  status?: "pending" | "sent"
   text?: string
   replyTo?: string
   event?: MessageEvent
@@ -123,6 +128,12 @@ export interface PendingCommit {
   remove: string[]
   newState: string
   createdAt: number
+}
+
+export interface OutboxEntry {
+  v: 1
+  conversationId: string
+  content: Content
 }
 
 export interface CachedEntry {

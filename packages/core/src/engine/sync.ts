@@ -7,7 +7,7 @@ import type { Engine } from "./context.js"
 import { processItems } from "./incoming.js"
 import { replenishKeyPackages } from "./key-packages.js"
 import { addDevice } from "./membership.js"
-import { sendContent } from "./outgoing.js"
+import { flushOutbox, sendContent } from "./outgoing.js"
 import { decodeJson, getJson, keys } from "./records.js"
 import type { ConversationRecord } from "./records.js"
 
@@ -32,10 +32,14 @@ const catchUpOnly = async (e: Engine) => {
   await catchUp(e)
 }
 
-/** A full sync: finish interrupted commits, process the queue, do follow-up work, top up key packages. */
+/**
+ * A full sync: finish interrupted commits, process the queue, send what waits in the outbox, do
+ * follow-up work, top up key packages.
+ */
 export async function sync(e: Engine): Promise<number> {
   await resolvePendingCommits(e)
   const processed = await catchUp(e)
+  await flushOutbox(e, catchUpOnly)
   await runFollowUps(e)
   await replenishKeyPackages(e)
   return processed
@@ -106,7 +110,11 @@ export function listen(
         if (cursor !== undefined) subscription.ack(cursor)
         await runFollowUps(e)
       }),
-    onStateChange: (state) => e.events.emit("connection", { state }),
+    onStateChange: (state) => {
+      e.events.emit("connection", { state })
+      // Back online: what waited in the outbox goes out now.
+      if (state === "open") void runLocked(() => flushOutbox(e, catchUpOnly)).catch(() => undefined)
+    },
   })
   return subscription
 }

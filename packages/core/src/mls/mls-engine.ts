@@ -68,6 +68,11 @@ export type ProcessedMessage =
 /** Custom GroupInfo extension carrying conversation metadata to new members (private-use range). */
 export const groupMetaExtensionType = 0xf0b1
 
+/** An AuthenticationService that can batch its checks over one MLS operation (see auth-service.ts). */
+export interface DeferringAuthenticationService extends AuthenticationService {
+  deferDuring<T>(task: () => Promise<T>): Promise<T>
+}
+
 export interface SignatureKeyPair {
   signKey: Uint8Array
   publicKey: Uint8Array
@@ -83,14 +88,14 @@ export class MlsEngine {
 
   constructor(
     readonly suite: CiphersuiteImpl,
-    authService: AuthenticationService,
+    private readonly auth: DeferringAuthenticationService,
   ) {
     this.config = {
       keyRetentionConfig: defaultKeyRetentionConfig,
       lifetimeConfig: defaultLifetimeConfig,
       keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
       paddingConfig: defaultPaddingConfig,
-      authService,
+      authService: auth,
     }
   }
 
@@ -127,11 +132,21 @@ export class MlsEngine {
   }
 
   createGroup(groupId: Uint8Array, own: GeneratedKeyPackage): Promise<ClientState> {
-    return createGroup(groupId, own.publicPackage, own.privatePackage, [], this.suite, this.config)
+    return this.auth.deferDuring(() =>
+      createGroup(groupId, own.publicPackage, own.privatePackage, [], this.suite, this.config),
+    )
   }
 
   /** A commit that adds these key packages; the Welcome carries the tree and the metadata extension. */
-  async commitAdd(
+  commitAdd(
+    state: ClientState,
+    keyPackages: KeyPackage[],
+    meta: Uint8Array,
+  ): Promise<{ commit: Uint8Array; welcome: Uint8Array; newState: ClientState }> {
+    return this.auth.deferDuring(() => this.buildAdd(state, keyPackages, meta))
+  }
+
+  private async buildAdd(
     state: ClientState,
     keyPackages: KeyPackage[],
     meta: Uint8Array,
@@ -192,7 +207,11 @@ export class MlsEngine {
   }
 
   /** Processes an application message or a commit received for this group. */
-  async process(state: ClientState, bytes: Uint8Array): Promise<ProcessedMessage> {
+  process(state: ClientState, bytes: Uint8Array): Promise<ProcessedMessage> {
+    return this.auth.deferDuring(() => this.processNow(state, bytes))
+  }
+
+  private async processNow(state: ClientState, bytes: Uint8Array): Promise<ProcessedMessage> {
     const decoded = decodeMlsMessage(bytes, 0)?.[0]
     if (decoded === undefined) throw new CoreError("MLS_INVALID", "undecodable MLS message")
     const before = this.members(state)
@@ -299,7 +318,14 @@ export class MlsEngine {
     return decoded.welcome.secrets.map((s) => toHex(s.newMember))
   }
 
-  async join(
+  join(
+    bytes: Uint8Array,
+    keyPackage: { publicPackage: KeyPackage; privatePackage: PrivateKeyPackage },
+  ): Promise<{ state: ClientState; meta: Uint8Array | undefined }> {
+    return this.auth.deferDuring(() => this.joinNow(bytes, keyPackage))
+  }
+
+  private async joinNow(
     bytes: Uint8Array,
     keyPackage: { publicPackage: KeyPackage; privatePackage: PrivateKeyPackage },
   ): Promise<{ state: ClientState; meta: Uint8Array | undefined }> {
