@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { cliJson, runCli } from "./support/cli.js"
+import { cliJson, runCli, startCli } from "./support/cli.js"
 import { startServerProcess } from "./support/server-process.js"
 import type { ServerProcess } from "./support/server-process.js"
 
@@ -219,6 +219,27 @@ describe("backchannel CLI against a real server process", () => {
     expect(mine?.outgoing).toBe(true)
     expect(mine?.sender).toBe("bob")
     expect(texts(await messages("alice", ["--with", "bob"])).at(-1)).toBe("Sent from the laptop.")
+  })
+
+  it("prints messages as they arrive while listening, and stops cleanly", async () => {
+    const listener = startCli(["listen", "--profile", profile("carol"), "--json"])
+    // Once the push session is open, a message sent now arrives by push, not by a later sync.
+    await listener.waitForStderr('{"connection":"open"}')
+    await send("bob", ["--to", "carol"], "Carol, a quick word on the draft?")
+    const line = await listener.waitForLine((l) => l.includes("a quick word"))
+    const pushed = JSON.parse(line) as Row
+    expect(pushed).toMatchObject({ kind: "text", sender: "bob", text: "Carol, a quick word on the draft?" })
+    expect(await listener.stop()).toBe(0)
+    // The listener stored what it printed: it is there without another sync.
+    const stored = await cliJson<Row[]>([
+      "messages",
+      "--profile",
+      profile("carol"),
+      "--with",
+      "bob",
+      "--no-sync",
+    ])
+    expect(texts(stored)).toEqual(["Carol, a quick word on the draft?"])
   })
 
   it("delivers messages queued for an offline device across a server crash and restart", async () => {

@@ -36,3 +36,44 @@ export async function cliJson<T>(args: string[], options: { env?: Record<string,
     throw new Error(`backchannel ${args.join(" ")} failed (${result.code}):\n${result.stderr}`)
   return JSON.parse(result.stdout) as T
 }
+
+/** Starts a long-running command (e.g. `listen --json`) and lets the test read its output lines. */
+export function startCli(args: string[]) {
+  const child = spawn(process.execPath, [cliBin, ...args], {
+    env: { ...process.env, BACKCHANNEL_PASSPHRASE: testPassphrase },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  let stdout = ""
+  let stderr = ""
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c))
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c))
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  return {
+    child,
+    stderr: () => stderr,
+    async waitForStderr(text: string, timeoutMs = 30_000): Promise<void> {
+      const started = Date.now()
+      while (!stderr.includes(text)) {
+        if (Date.now() - started > timeoutMs) throw new Error(`stderr never showed ${text}:\n${stderr}`)
+        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}; stderr:\n${stderr}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    },
+    /** Resolves with the first stdout line that satisfies `match`. */
+    async waitForLine(match: (line: string) => boolean, timeoutMs = 30_000): Promise<string> {
+      const started = Date.now()
+      for (;;) {
+        const line = stdout.split("\n").find((l) => l.length > 0 && match(l))
+        if (line !== undefined) return line
+        if (Date.now() - started > timeoutMs)
+          throw new Error(`no matching line; stdout:\n${stdout}\nstderr:\n${stderr}`)
+        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}; stderr:\n${stderr}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    },
+    async stop(): Promise<number | null> {
+      child.kill("SIGINT")
+      return exited
+    },
+  }
+}

@@ -238,7 +238,7 @@ export const listen: Command = {
         })
       })
       client.events.on("connection", ({ state }) => {
-        if (!json) ctx.io.stderr.write(`(${state})\n`)
+        ctx.io.stderr.write(json ? `${JSON.stringify({ connection: state })}\n` : `(${state})\n`)
       })
       client.events.on("warning", (w) => {
         ctx.io.stderr.write(`warning: ${w.message} (${w.code})\n`)
