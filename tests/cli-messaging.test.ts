@@ -3,6 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { cliJson, runCli, startCli } from "./support/cli.js"
+import { plain } from "./support/text.js"
 import { startServerProcess } from "./support/server-process.js"
 import type { ServerProcess } from "./support/server-process.js"
 
@@ -68,7 +69,8 @@ async function messages(who: string, filter: string[] = []): Promise<Row[]> {
   return cliJson<Row[]>(["messages", "--profile", profile(who), ...filter])
 }
 
-const texts = (rows: Row[]) => rows.map((r) => r.text)
+/** What each row says, read past this device's tracemark typography (see support/text.ts). */
+const texts = (rows: Row[]) => rows.map((r) => plain(r.text))
 
 /** Reads every file under a directory (recursively) as bytes. */
 function allBytes(dir: string): Buffer[] {
@@ -118,7 +120,7 @@ describe("backchannel CLI against a real server process", () => {
     await send("bob", ["--to", "alice"], "Yes — 07:30 in the delegation office.")
     expect(texts(await messages("alice", ["--with", "bob"]))).toEqual([
       "Bob, can we speak before the summit opens?",
-      "Yes — 07:30 in the delegation office.",
+      plain("Yes — 07:30 in the delegation office."),
     ])
     // Both sides used the same conversation, created on the first message.
     const aliceRows = await messages("alice", ["--with", "bob"])
@@ -154,7 +156,9 @@ describe("backchannel CLI against a real server process", () => {
     const daveBefore = await messages("dave", ["--group", group])
     expect(texts(daveBefore)).toEqual([])
     const all = await cliJson<Row[]>(["messages", "--profile", profile("dave"), "--all"])
-    expect(all.some((r) => r.text.includes("communiqué") || r.text.includes("Paragraph 4"))).toBe(false)
+    expect(
+      all.some((r) => plain(r.text).includes("communiqué") || plain(r.text).includes("Paragraph 4")),
+    ).toBe(false)
     await send("alice", ["--group", group], "Welcome Dave: the vote is on Thursday.")
     expect(texts(await messages("dave", ["--group", group]))).toEqual([
       "Welcome Dave: the vote is on Thursday.",
@@ -182,7 +186,7 @@ describe("backchannel CLI against a real server process", () => {
       group,
       "--all",
     ])
-    expect(carolRows.some((r) => r.text.includes("position paper"))).toBe(false)
+    expect(carolRows.some((r) => plain(r.text).includes("position paper"))).toBe(false)
     expect(carolRows.at(-1)?.text).toMatch(/removed you/)
     for (const who of ["bob", "dave"]) {
       expect(texts(await messages(who, ["--group", group])).at(-1)).toBe(
@@ -214,7 +218,7 @@ describe("backchannel CLI against a real server process", () => {
     // What Bob sends from one device shows on his other device, as his own.
     await send("bob", ["--to", "alice"], "Sent from the laptop.")
     const mine = (await messages("bob-phone", ["--with", "alice"])).find(
-      (r) => r.text === "Sent from the laptop.",
+      (r) => plain(r.text) === "Sent from the laptop.",
     )
     expect(mine?.outgoing).toBe(true)
     expect(mine?.sender).toBe("bob")
@@ -223,13 +227,18 @@ describe("backchannel CLI against a real server process", () => {
 
   it("prints messages as they arrive while listening, and stops cleanly", async () => {
     const listener = startCli(["listen", "--profile", profile("carol"), "--json"])
-    // Once the push session is open, a message sent now arrives by push, not by a later sync.
-    await listener.waitForStderr('{"connection":"open"}')
-    await send("bob", ["--to", "carol"], "Carol, a quick word on the draft?")
-    const line = await listener.waitForLine((l) => l.includes("a quick word"))
-    const pushed = JSON.parse(line) as Row
-    expect(pushed).toMatchObject({ kind: "text", sender: "bob", text: "Carol, a quick word on the draft?" })
-    expect(await listener.stop()).toBe(0)
+    try {
+      // Once the push session is open, a message sent now arrives by push, not by a later sync.
+      await listener.waitForStderr('{"connection":"open"}')
+      await send("bob", ["--to", "carol"], "Carol, a quick word on the draft?")
+      const line = await listener.waitForLine((l) => plain(l).includes("a quick word"))
+      const pushed = JSON.parse(line) as Row
+      expect(pushed).toMatchObject({ kind: "text", sender: "bob" })
+      expect(plain(pushed.text)).toBe("Carol, a quick word on the draft?")
+    } finally {
+      // Stopped even when an assertion fails: a live child process would keep the test run open.
+      expect(await listener.stop()).toBe(0)
+    }
     // The listener stored what it printed: it is there without another sync.
     const stored = await cliJson<Row[]>([
       "messages",

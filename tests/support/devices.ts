@@ -13,6 +13,7 @@ import { createInvite } from "@backchannel/server"
 import { HttpDelivery } from "@backchannel/transport"
 import type { MinimalWebSocket } from "@backchannel/transport"
 import WebSocket from "ws"
+import { plain } from "./text.js"
 
 /**
  * Faults injected between a device and the real server: a lost reply (the server did the work, the device
@@ -112,5 +113,5 @@ export async function person(
 export async function texts(device: TestDevice, conversationId: string): Promise<string[]> {
   return (await device.client.messages(conversationId))
     .filter((m) => m.kind === "text")
-    .map((m) => m.text ?? "")
+    .map((m) => plain(m.text ?? ""))
 }

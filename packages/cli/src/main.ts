@@ -7,6 +7,7 @@ import { deviceInvite, enroll, whoami } from "./commands/device.js"
 import { groupAdd, groupCreate, groupRemove, members } from "./commands/groups.js"
 import { conversations, directory, listen, messages, send, sync } from "./commands/messaging.js"
 import { adminInvite, adminList, adminRevoke, serve } from "./commands/server.js"
+import { previewCommand, traceCommand } from "./commands/trace.js"
 import type { Command } from "./commands/types.js"
 import type { Io } from "./output.js"
 
@@ -28,6 +29,8 @@ export const commands: Command[] = [
   groupRemove,
   members,
   directory,
+  traceCommand,
+  previewCommand,
 ]
 
 function help(io: Io): void {

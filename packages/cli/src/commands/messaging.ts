@@ -34,7 +34,10 @@ export const send: Command = {
     const replyTo = stringOption(ctx, "reply-to")
     await withClient(ctx, async (client) => {
       const target = to !== undefined ? { to: to.toLowerCase() } : { conversationId: group ?? "" }
-      const message = await client.sendText(target, text, replyTo !== undefined ? { replyTo } : {})
+      const message = await client.sendText(target, text, {
+        ...(replyTo !== undefined ? { replyTo } : {}),
+        wordingMarks: flag(ctx, "mark-wording"),
+      })
       const status = message.status ?? "sent"
       if (flag(ctx, "json")) {
         printJson(ctx.io, {

@@ -11,6 +11,17 @@ export const maxTextChars = 16_000
 
 export const messageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/)
 
+/**
+ * Tracemark data: the sender user's X25519 tracemark public key (every recipient device derives its own
+ * copy secret from it and its device key) and whether the sender opted in to wording marks.
+ */
+export const tracemarkContentSchema = z.object({
+  v: z.literal(1),
+  key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  wording: z.boolean().optional(),
+})
+export type TracemarkContent = z.infer<typeof tracemarkContentSchema>
+
 const textContentSchema = z.object({
   v: z.literal(1),
   type: z.literal("text"),
@@ -18,6 +29,7 @@ const textContentSchema = z.object({
   text: z.string().min(1).max(maxTextChars),
   sentAt: z.number().int().nonnegative(),
   replyTo: messageIdSchema.optional(),
+  tm: tracemarkContentSchema.optional(),
 })
 
 export const conversationKindSchema = z.enum(["direct", "group", "self"])

@@ -19,6 +19,11 @@ import { replenishKeyPackages } from "./key-packages.js"
 import { addPeople, createConversation, removePeople } from "./membership.js"
 import { Mutex } from "./mutex.js"
 import { sendText } from "./outgoing.js"
+import type { SendOptions } from "./outgoing.js"
+import { previewCopy } from "./marks.js"
+import { trace } from "./trace.js"
+import type { Leak, TraceResult } from "./trace.js"
+import type { MarkedCopy } from "@backchannel/tracemark"
 import { decodeJson, getJson, keys, putJson } from "./records.js"
 import type { ConversationRecord, IdentityRecord, MessageRecord } from "./records.js"
 import { catchUp, listen, sync } from "./sync.js"
@@ -189,7 +194,7 @@ export class BackchannelClient {
   }
 
   /** Sends text to a person (in the direct conversation with them, created on first use) or a conversation. */
-  sendText(target: SendTarget, text: string, options: { replyTo?: string } = {}): Promise<MessageRecord> {
+  sendText(target: SendTarget, text: string, options: SendOptions = {}): Promise<MessageRecord> {
     return this.mutex.run(async () => {
       // Offline, a message to an existing conversation still goes into the outbox ("pending").
       await catchUpIfReachable(this.e)
@@ -277,6 +282,29 @@ export class BackchannelClient {
       await this.e.store.batch([putJson(keys.conversation(conversationId), updated)])
       this.e.events.emit("conversation", updated)
     })
+  }
+
+  /**
+   * Finds which of this user's messages a leaked copy shows and scores every device that received it
+   * (see engine/trace.ts). Several leaks of different messages sum their evidence.
+   */
+  trace(leaks: Leak[], options: { messageId?: string; recent?: number } = {}): Promise<TraceResult> {
+    return this.mutex.run(() => trace(this.e, leaks, options))
+  }
+
+  /** The copy one recipient device was shown of a message this user wrote (the sender's preview). */
+  previewCopy(messageId: string, handle: string, deviceId: string): Promise<MarkedCopy> {
+    return this.mutex.run(async () => {
+      const message = await this.message(messageId)
+      if (message === undefined) throw new CoreError("INVALID_INPUT", "no message has that id on this device")
+      return previewCopy(this.e, message, handle, deviceId)
+    })
+  }
+
+  /** One stored message by id. */
+  async message(messageId: string): Promise<MessageRecord | undefined> {
+    const key = await getJson<string>(this.e.store, keys.messageId(messageId))
+    return key === undefined ? undefined : getJson<MessageRecord>(this.e.store, key)
   }
 
   searchDirectory(query: string, limit?: number): Promise<DirectoryEntry[]> {

@@ -9,6 +9,7 @@ import { dropBeatenPending } from "./commits.js"
 import type { Engine } from "./context.js"
 import { loadConversation, loadGroup, MessageWriter, putGroup } from "./context.js"
 import { findOwnKeyPackage } from "./key-packages.js"
+import { ownCopy, recipientsOf } from "./marks.js"
 import { membersAfter, recordMembershipChange } from "./membership-records.js"
 import { getJson, keys, putJson } from "./records.js"
 import type { ConversationRecord, IdentityRecord } from "./records.js"
@@ -208,6 +209,16 @@ async function applyContent(
   if (content.type === "text") {
     if ((await e.store.get(keys.messageId(content.id))) !== undefined) return nothing
     const fromMe = sender.handle === e.identity.handle
+    // Someone else's message is shown (and kept) only as this device's own marked copy; a message this
+    // user wrote on another device is kept as written, with what tracing a leak of it needs.
+    const copy = !fromMe && content.tm ? ownCopy(e, content.id, content.text, content.tm) : undefined
+    const traceable =
+      fromMe && content.tm
+        ? {
+            marks: { key: content.tm.key, wording: content.tm.wording === true },
+            recipients: recipientsOf(e, conversation),
+          }
+        : {}
     await writer.add({
       id: content.id,
       conversationId: conversation.id,
@@ -216,7 +227,9 @@ async function applyContent(
       sentAt: content.sentAt,
       receivedAt: e.clock.now(),
       outgoing: fromMe,
-      text: content.text,
+      text: copy?.text ?? content.text,
+      ...(copy ? { plan: copy.plan } : {}),
+      ...traceable,
       ...(content.replyTo !== undefined ? { replyTo: content.replyTo } : {}),
     })
     const updated: ConversationRecord = {

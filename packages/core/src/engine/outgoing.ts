@@ -6,6 +6,7 @@ import { CoreError } from "../errors.js"
 import type { CatchUp } from "./commits.js"
 import type { Engine } from "./context.js"
 import { MessageWriter, putGroup, requireConversation, requireGroup } from "./context.js"
+import { outgoingMarks, recipientsOf } from "./marks.js"
 import { decodeJson, getJson, keys, putJson } from "./records.js"
 import type { MessageRecord, OutboxEntry } from "./records.js"
 
@@ -49,11 +50,17 @@ export async function sendContent(
  * (deduplication by message id). A refusal (e.g. removed from the conversation) deletes the message
  * again and is reported to the user.
  */
+export interface SendOptions {
+  replyTo?: string
+  /** Opt in to wording marks (meaning-preserving word choices) for this message. */
+  wordingMarks?: boolean
+}
+
 export async function sendText(
   e: Engine,
   groupId: string,
   text: string,
-  options: { replyTo?: string },
+  options: SendOptions,
   catchUp: CatchUp,
 ): Promise<MessageRecord> {
   if (text.trim().length === 0) throw new CoreError("INVALID_INPUT", "the message is empty")
@@ -65,7 +72,11 @@ export async function sendText(
   const id = toB64(e.random.bytes(16))
   const sentAt = e.clock.now()
   const reply = options.replyTo !== undefined ? { replyTo: options.replyTo } : {}
-  const content: Content = { v: 1, type: "text", id, text, sentAt, ...reply }
+  const tm = outgoingMarks(e, options.wordingMarks === true)
+  const content: Content = { v: 1, type: "text", id, text, sentAt, ...reply, ...(tm ? { tm } : {}) }
+  const traceable = tm
+    ? { marks: { key: tm.key, wording: tm.wording === true }, recipients: recipientsOf(e, conversation) }
+    : {}
   const writer = new MessageWriter(e)
   const record = await writer.add({
     id,
@@ -78,6 +89,7 @@ export async function sendText(
     status: "pending",
     text,
     ...reply,
+    ...traceable,
   })
   const outboxKey = keys.outbox(sentAt, id)
   const entry: OutboxEntry = { v: 1, conversationId: groupId, content }
@@ -121,7 +133,11 @@ async function deliverOutboxEntry(
     }
     throw err
   }
-  await e.store.batch([{ type: "delete", key }, ...(await markSent(e, entry.content.id))])
+  const conversation = await requireConversation(e, entry.conversationId)
+  await e.store.batch([
+    { type: "delete", key },
+    ...(await markSent(e, entry.content.id, recipientsOf(e, conversation))),
+  ])
   e.events.emit("messageStatus", {
     id: entry.content.id,
     conversationId: entry.conversationId,
@@ -130,11 +146,13 @@ async function deliverOutboxEntry(
   return { kind: "sent" }
 }
 
-async function markSent(e: Engine, id: string) {
+/** Marks a message sent; its recipients are the members of the epoch it was finally sent in. */
+async function markSent(e: Engine, id: string, recipients: MessageRecord["recipients"]) {
   const key = await getJson<string>(e.store, keys.messageId(id))
   const record = key === undefined ? undefined : await getJson<MessageRecord>(e.store, key)
   if (key === undefined || record === undefined) return []
-  return [putJson(key, { ...record, status: "sent" } satisfies MessageRecord)]
+  const updated: MessageRecord = { ...record, status: "sent", ...(record.marks ? { recipients } : {}) }
+  return [putJson(key, updated)]
 }
 
 async function removeMessage(e: Engine, id: string) {

@@ -1,5 +1,6 @@
 import { fromUtf8, utf8 } from "@backchannel/protocol"
 import type { DirectoryEntry } from "@backchannel/protocol"
+import type { RenderPlan } from "@backchannel/tracemark"
 import type { KeyValueStore, WriteOp } from "../ports/store.js"
 import type { Content, ConversationKind } from "../content/content.js"
 import type { SuiteName } from "../mls/suite.js"
@@ -113,9 +114,16 @@ export interface MessageRecord {
   outgoing: boolean
   /** Outgoing messages from this device: "pending" until the server accepted them. */
   status?: "pending" | "sent"
+  /** What this device shows: for a received marked message, this device's own marked copy. */
   text?: string
   replyTo?: string
   event?: MessageEvent
+  /** A received marked copy's render plan (word positions, glyph pieces, overlay) for the bubble renderer. */
+  plan?: RenderPlan
+  /** Messages written by this user: how they were marked, kept so that a leak of them can be traced. */
+  marks?: { key: string; wording: boolean }
+  /** Messages written by this user: the other people's devices that received a marked copy. */
+  recipients?: Array<{ handle: string; deviceId: string }>
 }
 
 export interface PendingCommit {
