@@ -61,7 +61,8 @@ async function enrol(
 
 async function send(who: string, target: ["--to" | "--group", string], text: string): Promise<string> {
   sent.push(text)
-  const out = await cliJson<{ id: string }>(["send", "--profile", profile(who), ...target, text])
+  // --yes: these people are confirmed (first-contact confirmation is tested in tests/policy-cli.test.ts).
+  const out = await cliJson<{ id: string }>(["send", "--profile", profile(who), ...target, "--yes", text])
   return out.id
 }
 
@@ -138,6 +139,7 @@ describe("backchannel CLI against a real server process", () => {
       "Summit prep",
       "--members",
       "bob,carol",
+      "--yes",
     ])
     group = created.group
     expect(created.members.sort()).toEqual(["alice", "bob", "carol"])
@@ -152,7 +154,17 @@ describe("backchannel CLI against a real server process", () => {
   })
 
   it("does not let a member added later read what was sent before", async () => {
-    await cliJson(["group", "add", "--profile", profile("bob"), "--group", group, "--members", "dave"])
+    await cliJson([
+      "group",
+      "add",
+      "--profile",
+      profile("bob"),
+      "--group",
+      group,
+      "--members",
+      "dave",
+      "--yes",
+    ])
     const daveBefore = await messages("dave", ["--group", group])
     expect(texts(daveBefore)).toEqual([])
     const all = await cliJson<Row[]>(["messages", "--profile", profile("dave"), "--all"])

@@ -31,11 +31,11 @@ describe("client engine against a real server", () => {
       ["e1-alice", "e1-bob", "e1-carol", "e1-dave"].map((h) => person(dataDir, server.url, h)),
     )
     if (!alice || !bob || !carol || !dave) throw new Error("enrolment failed")
-    const group = await alice.client.createGroup("Race", ["e1-bob"])
+    const group = await alice.client.createGroup("Race", ["e1-bob"], { confirmNewPeople: true })
     await bob.client.sync()
     await Promise.all([
-      alice.client.addMembers(group.id, ["e1-carol"]),
-      bob.client.addMembers(group.id, ["e1-dave"]),
+      alice.client.addMembers(group.id, ["e1-carol"], { confirmNewPeople: true }),
+      bob.client.addMembers(group.id, ["e1-dave"], { confirmNewPeople: true }),
     ])
     // Exactly one of the two commits lost the race and was rebuilt on top of the winner.
     const conflicts = [...alice.faults.refusals, ...bob.faults.refusals].filter(
@@ -58,11 +58,11 @@ describe("client engine against a real server", () => {
       ["e2-alice", "e2-bob", "e2-carol"].map((h) => person(dataDir, server.url, h)),
     )
     if (!alice || !bob || !carol) throw new Error("enrolment failed")
-    const group = await alice.client.createGroup("Lost reply", ["e2-bob"])
+    const group = await alice.client.createGroup("Lost reply", ["e2-bob"], { confirmNewPeople: true })
     alice.faults.loseNextReply.add("commit")
-    await expect(alice.client.addMembers(group.id, ["e2-carol"])).rejects.toBeInstanceOf(
-      DeliveryUnavailableError,
-    )
+    await expect(
+      alice.client.addMembers(group.id, ["e2-carol"], { confirmNewPeople: true }),
+    ).rejects.toBeInstanceOf(DeliveryUnavailableError)
     // The server took the commit: Carol is welcomed, but Alice has not applied it yet.
     expect(await handles(alice, group.id)).toEqual(["e2-alice", "e2-bob"])
     const restarted = await alice.reopen()
@@ -83,7 +83,9 @@ describe("client engine against a real server", () => {
     const [alice, bob] = await Promise.all(["e3-alice", "e3-bob"].map((h) => person(dataDir, server.url, h)))
     if (!alice || !bob) throw new Error("enrolment failed")
     alice.faults.loseNextReply.add("send")
-    const first = await alice.client.sendText({ to: "e3-bob" }, "did this arrive?")
+    const first = await alice.client.sendText({ to: "e3-bob" }, "did this arrive?", {
+      confirmNewPeople: true,
+    })
     expect(first.status).toBe("pending")
     await alice.client.sync()
     const mine = (await alice.client.messages(first.conversationId)).find((m) => m.id === first.id)
@@ -97,7 +99,9 @@ describe("client engine against a real server", () => {
   it("keeps a message written offline and sends it on the next sync", async () => {
     const [alice, bob] = await Promise.all(["e4-alice", "e4-bob"].map((h) => person(dataDir, server.url, h)))
     if (!alice || !bob) throw new Error("enrolment failed")
-    const first = await alice.client.sendText({ to: "e4-bob" }, "before the outage")
+    const first = await alice.client.sendText({ to: "e4-bob" }, "before the outage", {
+      confirmNewPeople: true,
+    })
     alice.faults.offline = true
     const queued = await alice.client.sendText(
       { conversationId: first.conversationId },
@@ -123,6 +127,7 @@ describe("client engine against a real server", () => {
     const group = await alice.client.createGroup(
       "Plenary",
       others.map((d) => d.client.identity.handle),
+      { confirmNewPeople: true },
     )
     expect(group.members).toHaveLength(200)
     await alice.client.sendText({ conversationId: group.id }, "the plenary opens at nine")

@@ -100,6 +100,7 @@ beforeAll(async () => {
       "Monitors",
       "--members",
       recipients.join(","),
+      "--yes",
     ])
   ).group
   messageId = (

@@ -4,7 +4,8 @@ import { CoreError, DeliveryUnavailableError } from "@backchannel/core"
 import { ProtocolError } from "@backchannel/protocol"
 import { CliError, usageError } from "./cli-error.js"
 import { deviceInvite, enroll, whoami } from "./commands/device.js"
-import { groupAdd, groupCreate, groupRemove, members } from "./commands/groups.js"
+import { groupAdd, groupCreate, groupRemove, groupTerms, members } from "./commands/groups.js"
+import { adminLabels, forwardCommand, trustList, trustRecord, view } from "./commands/policy.js"
 import { conversations, directory, listen, messages, send, sync } from "./commands/messaging.js"
 import { adminInvite, adminList, adminRevoke, serve } from "./commands/server.js"
 import { previewCommand, traceCommand } from "./commands/trace.js"
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   adminInvite,
   adminList,
   adminRevoke,
+  adminLabels,
   enroll,
   whoami,
   deviceInvite,
@@ -27,10 +29,15 @@ export const commands: Command[] = [
   groupCreate,
   groupAdd,
   groupRemove,
+  groupTerms,
   members,
   directory,
   traceCommand,
   previewCommand,
+  view,
+  forwardCommand,
+  trustRecord,
+  trustList,
 ]
 
 function help(io: Io): void {

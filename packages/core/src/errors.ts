@@ -24,6 +24,8 @@ export const coreErrorCodes = [
   "CONFLICT_RETRIES_EXHAUSTED",
   /** A conversation policy refused the operation. */
   "POLICY_REFUSED",
+  /** The user must confirm first (a person never written to before, a label above someone's standing). */
+  "CONFIRMATION_REQUIRED",
 ] as const
 
 export type CoreErrorCode = (typeof coreErrorCodes)[number]
@@ -39,5 +41,35 @@ export class CoreError extends Error {
 
   is(code: CoreErrorCode): boolean {
     return this.code === code
+  }
+}
+
+/** Someone in a confirmation: what the user is shown before agreeing. */
+export interface PersonToConfirm {
+  handle: string
+  displayName: string
+  title?: string | undefined
+  organisation?: string | undefined
+  country?: string | undefined
+  /** "guest": an outsider the operator admitted but does not vouch for. */
+  kind: "member" | "guest"
+  /** For a standing confirmation: the person's standing and recorded breaches. */
+  standing?: number
+  breaches?: number
+}
+
+/**
+ * The operation needs the user's explicit confirmation: `reason` says why and `people` lists whom it is
+ * about, so a user interface can show their full directory entries. Repeat the call with the matching
+ * confirmation option to go ahead.
+ */
+export class ConfirmationRequiredError extends CoreError {
+  constructor(
+    readonly reason: "new-people" | "standing",
+    readonly people: PersonToConfirm[],
+    message: string,
+  ) {
+    super("CONFIRMATION_REQUIRED", message)
+    this.name = "ConfirmationRequiredError"
   }
 }

@@ -29,6 +29,7 @@ export const clientFrameSchema = z.discriminatedUnion("t", [
     id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     groupId: groupIdSchema,
     message: sendMessageSchema.shape.message,
+    expiresAt: sendMessageSchema.shape.expiresAt,
   }),
   z.strictObject({ t: z.literal("ping") }),
 ])

@@ -207,8 +207,15 @@ export const commitResponseSchema = z.strictObject({
 })
 export type CommitResponse = z.infer<typeof commitResponseSchema>
 
+/**
+ * When the sender set an expiry on the message (confidentiality terms), the time after which the server
+ * deletes every queued copy. This is the only term the server sees; the others stay end to end.
+ */
+export const messageExpirySchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+
 export const sendMessageSchema = z.strictObject({
   message: b64(limits.maxApplicationMessageBytes),
+  expiresAt: messageExpirySchema.optional(),
 })
 export type SendMessageRequest = z.infer<typeof sendMessageSchema>
 
@@ -256,6 +263,27 @@ export type QueueResponse = z.infer<typeof queueResponseSchema>
 export const ackRequestSchema = z.strictObject({ upTo: seqSchema })
 export const ackResponseSchema = z.strictObject({ removed: z.number() })
 export type AckResponse = z.infer<typeof ackResponseSchema>
+
+// ---------------------------------------------------------------------------------------------
+// Operator configuration
+
+/** A confidentiality label of the operator's list; a higher level is more sensitive. */
+export const labelSchema = z.strictObject({
+  name: z.string().trim().min(1).max(40),
+  level: z.number().int().min(1).max(100),
+})
+export type Label = z.infer<typeof labelSchema>
+
+export const defaultLabels: Label[] = [
+  { name: "Leaders only", level: 3 },
+  { name: "Not for publication", level: 2 },
+  { name: "Personal", level: 1 },
+]
+
+export const configResponseSchema = z.strictObject({
+  labels: z.array(labelSchema),
+})
+export type ConfigResponse = z.infer<typeof configResponseSchema>
 
 export const healthResponseSchema = z.strictObject({
   ok: z.boolean(),

@@ -2,11 +2,12 @@ import { randomBytes } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { deviceIdSchema, newEntrySchema, ProtocolError } from "@backchannel/protocol"
-import type { DirectoryEntry } from "@backchannel/protocol"
+import type { DirectoryEntry, Label } from "@backchannel/protocol"
 import { defaultConfig } from "./config.js"
 import { issueInvite } from "./service/enrolment.js"
 import { parseInput } from "./service/input.js"
 import { entryToWire } from "./service/wire.js"
+import { readLabels, writeLabels } from "./service/settings.js"
 import { SqliteStore } from "./store/sqlite-store.js"
 import type { EntryKind } from "./store/types.js"
 
@@ -115,4 +116,14 @@ async function withStore<T>(dataDir: string, fn: (store: SqliteStore) => Promise
   } finally {
     await store.close()
   }
+}
+
+/** The operator's confidentiality labels, most sensitive first. */
+export function getLabels(dataDir: string): Promise<Label[]> {
+  return withStore(dataDir, readLabels)
+}
+
+/** Replaces the label list; `names` are ordered most sensitive first. */
+export function setLabels(dataDir: string, names: string[]): Promise<Label[]> {
+  return withStore(dataDir, (store) => writeLabels(store, names))
 }

@@ -21,6 +21,8 @@ export interface ServerConfig {
   queueTtlMs: number
   /** How often the purge runs. */
   purgeIntervalMs: number
+  /** How often queued copies of messages whose sender-set expiry has passed are deleted. */
+  messageExpiryIntervalMs: number
   /** Lifetime of invites the operator issues and of device invites. */
   inviteTtlMs: number
   deviceInviteTtlMs: number
@@ -48,6 +50,7 @@ export interface ServerConfig {
 export const defaultConfig: ServerConfig = {
   queueTtlMs: 30 * 24 * 60 * 60 * 1000,
   purgeIntervalMs: 60 * 60 * 1000,
+  messageExpiryIntervalMs: 5_000,
   inviteTtlMs: 7 * 24 * 60 * 60 * 1000,
   deviceInviteTtlMs: 7 * 24 * 60 * 60 * 1000,
   authWindowMs: limits.authWindowMs,

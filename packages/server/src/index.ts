@@ -1,6 +1,14 @@
 export { startServer } from "./start-server.js"
 export type { RunningServer, StartServerOptions } from "./start-server.js"
-export { createInvite, databaseFileName, databasePath, listEntries, revokeDevice } from "./admin.js"
+export {
+  createInvite,
+  databaseFileName,
+  databasePath,
+  getLabels,
+  listEntries,
+  revokeDevice,
+  setLabels,
+} from "./admin.js"
 export type { CreateInviteOptions, CreatedInvite, RevokedDevice } from "./admin.js"
 export { createApp } from "./http/app.js"
 export type { AppControl, AppOptions } from "./http/app.js"

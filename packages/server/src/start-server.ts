@@ -53,7 +53,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await store.close()
     throw err
   }
-  const { queueTtlMs, purgeIntervalMs } = app.backchannel.config
+  const { queueTtlMs, purgeIntervalMs, messageExpiryIntervalMs } = app.backchannel.config
 
   const purge = async (): Promise<void> => {
     try {
@@ -68,12 +68,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     void purge()
   }, purgeIntervalMs)
   purgeTimer.unref()
+  const expire = async (): Promise<void> => {
+    try {
+      const removed = await store.purgeExpiredMessages(clock.now())
+      if (removed > 0) log.info("expired messages purged", { count: removed })
+    } catch (err) {
+      log.error("message expiry purge failed", describeError(err))
+    }
+  }
+  const expiryTimer = setInterval(() => {
+    void expire()
+  }, messageExpiryIntervalMs)
+  expiryTimer.unref()
 
   const host = options.host ?? "127.0.0.1"
   try {
     await app.listen({ host, port: options.port ?? 0 })
   } catch (err) {
     clearInterval(purgeTimer)
+    clearInterval(expiryTimer)
     await app.close()
     await store.close()
     throw err
@@ -91,6 +104,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close: () => {
       closed ??= (async () => {
         clearInterval(purgeTimer)
+        clearInterval(expiryTimer)
         await app.close()
         await store.close()
         log.info("closed")

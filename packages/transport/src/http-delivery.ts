@@ -3,6 +3,7 @@ import {
   authHeaders,
   claimResponseSchema,
   commitResponseSchema,
+  configResponseSchema,
   enrolResponseSchema,
   entriesResponseSchema,
   errorBodySchema,
@@ -22,6 +23,7 @@ import type {
   ClaimedKeyPackage,
   CommitRequest,
   CommitResponse,
+  ConfigResponse,
   DirectoryEntry,
   EnrolRequest,
   EnrolResponse,
@@ -129,9 +131,17 @@ export class HttpDelivery implements Delivery {
     )
   }
 
-  send(groupId: string, message: Uint8Array): Promise<SendResponse> {
+  send(groupId: string, message: Uint8Array, options: { expiresAt?: number } = {}): Promise<SendResponse> {
     const path = `/v1/groups/${encodeURIComponent(groupId)}/messages`
-    return this.call("POST", path, { message: toB64(message) }, sendResponseSchema)
+    const body = {
+      message: toB64(message),
+      ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
+    }
+    return this.call("POST", path, body, sendResponseSchema)
+  }
+
+  config(): Promise<ConfigResponse> {
+    return this.call("GET", "/v1/config", undefined, configResponseSchema)
   }
 
   fetchQueue(after: number, limit = 100): Promise<QueueResponse> {

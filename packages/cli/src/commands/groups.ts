@@ -1,5 +1,7 @@
 import { printJson, println } from "../output.js"
-import { conversationTitle, Names } from "../render.js"
+import { withConfirmations } from "../confirm.js"
+import { conversationTitle, describeDefaults, Names } from "../render.js"
+import { termsFrom } from "./messaging.js"
 import { formatTime } from "../output.js"
 import { flag, listOption, requireOption, withClient } from "./shared.js"
 import type { Command } from "./types.js"
@@ -8,13 +10,24 @@ import { profileOptions } from "./types.js"
 export const groupCreate: Command = {
   name: "group create",
   summary: "create a group conversation and print its id",
-  usage: 'group create --profile DIR --name "NAME" --members h1,h2 [--json]',
-  options: { ...profileOptions, name: { type: "string" }, members: { type: "string" } },
+  usage: 'group create --profile DIR --name "NAME" --members h1,h2 [--verified-only] [--yes] [--json]',
+  options: {
+    ...profileOptions,
+    name: { type: "string" },
+    members: { type: "string" },
+    "verified-only": { type: "boolean" },
+    yes: { type: "boolean" },
+  },
   run: async (ctx) => {
     const name = requireOption(ctx, "name")
     const members = listOption(ctx, "members")
     await withClient(ctx, async (client) => {
-      const group = await client.createGroup(name, members)
+      const group = await withConfirmations(
+        ctx.io,
+        { confirmNewPeople: flag(ctx, "yes"), confirmStanding: false },
+        { newPeople: "--yes", standing: "" },
+        (c) => client.createGroup(name, members, { verifiedOnly: flag(ctx, "verified-only"), ...c }),
+      )
       if (flag(ctx, "json")) {
         printJson(ctx.io, { group: group.id, members: [...new Set(group.members.map((m) => m.handle))] })
         return
@@ -31,15 +44,25 @@ function changeMembers(kind: "add" | "remove"): Command {
   return {
     name: `group ${kind}`,
     summary: kind === "add" ? "add people to a group" : "remove people from a group",
-    usage: `group ${kind} --profile DIR --group ID --members h1,h2 [--json]`,
-    options: { ...profileOptions, group: { type: "string" }, members: { type: "string" } },
+    usage: `group ${kind} --profile DIR --group ID --members h1,h2${kind === "add" ? " [--yes]" : ""} [--json]`,
+    options: {
+      ...profileOptions,
+      group: { type: "string" },
+      members: { type: "string" },
+      ...(kind === "add" ? { yes: { type: "boolean" as const } } : {}),
+    },
     run: async (ctx) => {
       const groupId = requireOption(ctx, "group")
       const members = listOption(ctx, "members")
       await withClient(ctx, async (client) => {
         const group =
           kind === "add"
-            ? await client.addMembers(groupId, members)
+            ? await withConfirmations(
+                ctx.io,
+                { confirmNewPeople: flag(ctx, "yes"), confirmStanding: false },
+                { newPeople: "--yes", standing: "" },
+                (c) => client.addMembers(groupId, members, c),
+              )
             : await client.removeMembers(groupId, members)
         const people = [...new Set(group.members.map((m) => m.handle))]
         if (flag(ctx, "json")) {
@@ -95,7 +118,17 @@ export const members: Command = {
         return
       }
       const names = new Names(client, client.identity.handle)
-      println(ctx.io, `${await conversationTitle(group, names)}: ${rows.length} people`)
+      const rules = [
+        group.verifiedOnly === true ? "verified members only" : undefined,
+        group.defaultTerms !== undefined
+          ? `default terms: ${describeDefaults(group.defaultTerms)}`
+          : undefined,
+        group.status === "frozen" ? `FROZEN: ${group.frozenReason ?? ""}` : undefined,
+      ].filter((r): r is string => r !== undefined)
+      println(
+        ctx.io,
+        `${await conversationTitle(group, names)}: ${rows.length} people${rules.length > 0 ? ` (${rules.join("; ")})` : ""}`,
+      )
       for (const r of rows) {
         const badge = r.verified ? "verified" : "OUTSIDER"
         println(
@@ -103,6 +136,33 @@ export const members: Command = {
           `  ${(await names.of(r.handle)).padEnd(40)} ${badge.padEnd(9)} since ${formatTime(r.since)}  ${r.devices.length} device(s)`,
         )
       }
+    })
+  },
+}
+
+export const groupTerms: Command = {
+  name: "group terms",
+  summary: "set a conversation's default confidentiality terms (every member sees the change)",
+  usage:
+    "group terms --profile DIR --group ID [--label L] [--expires 1d] [--view-once] [--no-forward] [--json]",
+  options: {
+    ...profileOptions,
+    group: { type: "string" },
+    label: { type: "string" },
+    expires: { type: "string" },
+    "view-once": { type: "boolean" },
+    "no-forward": { type: "boolean" },
+  },
+  run: async (ctx) => {
+    const groupId = requireOption(ctx, "group")
+    const terms = termsFrom(ctx)
+    await withClient(ctx, async (client) => {
+      const group = await client.setDefaultTerms(groupId, terms)
+      if (flag(ctx, "json")) {
+        printJson(ctx.io, { group: group.id, defaultTerms: group.defaultTerms ?? null })
+        return
+      }
+      println(ctx.io, `Default terms are now: ${describeDefaults(group.defaultTerms ?? {})}`)
     })
   },
 }

@@ -1,8 +1,15 @@
-import { DeliveryUnavailableError } from "@backchannel/core"
-import type { BackchannelClient, ConversationRecord, MessageRecord } from "@backchannel/core"
+import { ConfirmationRequiredError, DeliveryUnavailableError } from "@backchannel/core"
+import type {
+  BackchannelClient,
+  ConversationRecord,
+  MessageRecord,
+  SendTarget,
+  TermsInput,
+} from "@backchannel/core"
 import { usageError } from "../cli-error.js"
 import { printJson, println, terminalSafe } from "../output.js"
-import { conversationTitle, Names, renderMessage, shownText } from "../render.js"
+import { conversationTitle, describeTerms, isHidden, Names, renderMessage, shownText } from "../render.js"
+import { parseDuration, withConfirmations } from "../confirm.js"
 import { flag, notFound, positiveInt, stringOption, withClient } from "./shared.js"
 import type { Command, CommandContext } from "./types.js"
 import { profileOptions } from "./types.js"
@@ -13,55 +20,129 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8")
 }
 
+/** Options every command that sends shares: terms and confirmations. */
+export const sendOptions = {
+  label: { type: "string" },
+  expires: { type: "string" },
+  "view-once": { type: "boolean" },
+  "no-forward": { type: "boolean" },
+  "mark-wording": { type: "boolean" },
+  yes: { type: "boolean" },
+  "send-anyway": { type: "boolean" },
+} as const
+
+export function termsFrom(ctx: CommandContext): TermsInput {
+  const label = stringOption(ctx, "label")
+  const expires = stringOption(ctx, "expires")
+  return {
+    ...(label !== undefined ? { label } : {}),
+    ...(expires !== undefined ? { expiresInMs: parseDuration(expires) } : {}),
+    ...(flag(ctx, "view-once") ? { viewOnce: true } : {}),
+    ...(flag(ctx, "no-forward") ? { noForward: true } : {}),
+  }
+}
+
+export function targetFrom(ctx: CommandContext): SendTarget {
+  const to = stringOption(ctx, "to")
+  const group = stringOption(ctx, "group")
+  if ((to === undefined) === (group === undefined)) throw usageError("give exactly one of --to and --group")
+  return to !== undefined ? { to: to.toLowerCase() } : { conversationId: group ?? "" }
+}
+
+export async function reportSent(
+  ctx: CommandContext,
+  client: BackchannelClient,
+  message: MessageRecord,
+): Promise<void> {
+  const status = message.status ?? "sent"
+  if (flag(ctx, "json")) {
+    printJson(ctx.io, {
+      id: message.id,
+      conversation: message.conversationId,
+      sentAt: message.sentAt,
+      status,
+      ...(message.terms !== undefined ? { terms: message.terms } : {}),
+    })
+    return
+  }
+  const conversation = await client.conversation(message.conversationId)
+  const names = new Names(client, client.identity.handle)
+  const title = await conversationTitle(conversation, names)
+  if (status === "pending") {
+    println(ctx.io, `Not sent yet to ${title}: the server is unreachable. The message is kept on this device`)
+    println(ctx.io, "and goes out with the next sync, send or listen.")
+  } else {
+    println(ctx.io, `Sent to ${title}: ${describeTerms(message.terms)}(message ${message.id}).`)
+  }
+}
+
 export const send: Command = {
   name: "send",
-  summary: "send a message to a person or a group",
-  usage: 'send --profile DIR (--to HANDLE | --group ID) [--reply-to MESSAGE_ID] "text" (or - to read stdin)',
+  summary: "send a message to a person or a group, with confidentiality terms",
+  usage:
+    'send --profile DIR (--to HANDLE | --group ID) [--label L] [--expires 10m] [--view-once] [--no-forward] [--mark-wording] [--reply-to ID] [--yes] [--send-anyway | --without-breached] "text" (or - for stdin)',
   options: {
     ...profileOptions,
+    ...sendOptions,
     to: { type: "string" },
     group: { type: "string" },
     "reply-to": { type: "string" },
+    "without-breached": { type: "boolean" },
   },
   allowPositionals: true,
   run: async (ctx) => {
-    const to = stringOption(ctx, "to")
-    const group = stringOption(ctx, "group")
-    if ((to === undefined) === (group === undefined)) throw usageError("give exactly one of --to and --group")
+    let target = targetFrom(ctx)
     let text = ctx.positionals.join(" ")
     if (text === "-") text = (await readStdin()).replace(/\n$/, "")
     if (text.trim().length === 0) throw usageError("nothing to send: give the text as an argument")
     const replyTo = stringOption(ctx, "reply-to")
+    const terms = termsFrom(ctx)
     await withClient(ctx, async (client) => {
-      const target = to !== undefined ? { to: to.toLowerCase() } : { conversationId: group ?? "" }
-      const message = await client.sendText(target, text, {
-        ...(replyTo !== undefined ? { replyTo } : {}),
+      const base = {
+        terms,
         wordingMarks: flag(ctx, "mark-wording"),
-      })
-      const status = message.status ?? "sent"
-      if (flag(ctx, "json")) {
-        printJson(ctx.io, {
-          id: message.id,
-          conversation: message.conversationId,
-          sentAt: message.sentAt,
-          status,
-        })
-        return
+        ...(replyTo !== undefined ? { replyTo } : {}),
       }
-      const conversation = await client.conversation(message.conversationId)
-      const names = new Names(client, client.identity.handle)
-      const title = await conversationTitle(conversation, names)
-      if (status === "pending") {
-        println(
-          ctx.io,
-          `Not sent yet to ${title}: the server is unreachable. The message is kept on this device`,
-        )
-        println(ctx.io, "and goes out with the next sync, send or listen.")
-      } else {
-        println(ctx.io, `Sent to ${title} (message ${message.id}).`)
-      }
+      const message = await withConfirmations(
+        ctx.io,
+        { confirmNewPeople: flag(ctx, "yes"), confirmStanding: flag(ctx, "send-anyway") },
+        { newPeople: "--yes", standing: "--send-anyway (or --without-breached)" },
+        async (confirmations) => {
+          try {
+            return await client.sendText(target, text, { ...base, ...confirmations })
+          } catch (err) {
+            // Offered instead of sending to someone below the label: continue without them.
+            if (
+              err instanceof ConfirmationRequiredError &&
+              err.reason === "standing" &&
+              flag(ctx, "without-breached")
+            ) {
+              const from =
+                "conversationId" in target ? target.conversationId : await directId(client, target.to)
+              const fresh = await client.startWithout(
+                from,
+                err.people.map((p) => p.handle),
+              )
+              if (!flag(ctx, "json"))
+                ctx.io.stderr.write(
+                  `Continuing in a new conversation without ${err.people.map((p) => p.handle).join(", ")}: ${fresh.id}\n`,
+                )
+              target = { conversationId: fresh.id }
+              return client.sendText(target, text, { ...base, ...confirmations })
+            }
+            throw err
+          }
+        },
+      )
+      await reportSent(ctx, client, message)
     })
   },
+}
+
+async function directId(client: BackchannelClient, handle: string): Promise<string> {
+  const direct = await client.directConversation(handle)
+  if (direct === undefined) throw usageError(`no conversation with ${handle}`)
+  return direct.id
 }
 
 export const sync: Command = {
@@ -141,7 +222,12 @@ export const messages: Command = {
             sentAt: m.sentAt,
             receivedAt: m.receivedAt,
             outgoing: m.outgoing,
+            ...(m.status !== undefined ? { status: m.status } : {}),
             ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
+            ...(m.terms !== undefined ? { terms: m.terms } : {}),
+            ...(m.removed !== undefined ? { removed: m.removed } : {}),
+            ...(isHidden(m) ? { hidden: true } : {}),
+            ...(m.forwardedFrom !== undefined ? { forwardedFrom: m.forwardedFrom } : {}),
           })
         }
         printJson(ctx.io, rows)
@@ -247,11 +333,16 @@ export const listen: Command = {
         ctx.io.stderr.write(`warning: ${w.message} (${w.code})\n`)
       })
       const subscription = await client.listen()
+      // Messages whose expiry passes while listening are deleted on time, not at the next command.
+      const sweeper = setInterval(() => {
+        void client.sweep().catch(() => undefined)
+      }, 1000)
       if (!json) println(ctx.io, `Listening as ${client.identity.handle}. Press Ctrl-C to stop.`)
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve)
         process.once("SIGTERM", resolve)
       })
+      clearInterval(sweeper)
       await subscription.close()
       await printing
     })

@@ -22,6 +22,36 @@ export const tracemarkContentSchema = z.object({
 })
 export type TracemarkContent = z.infer<typeof tracemarkContentSchema>
 
+/**
+ * Confidentiality terms of one message, shown to every recipient before the text and enforced by every
+ * client: a label from the operator's list (with its sensitivity level), no forwarding or copying, an
+ * absolute expiry (the message is deleted from every device, and its queued copies from the server), and
+ * view-once (deleted from a device once it has been shown there).
+ */
+export const termsSchema = z.object({
+  label: z.string().min(1).max(40).optional(),
+  level: z.number().int().min(0).max(100).optional(),
+  noForward: z.boolean().optional(),
+  expiresAt: z.number().int().positive().optional(),
+  viewOnce: z.boolean().optional(),
+})
+export type Terms = z.infer<typeof termsSchema>
+
+/** A conversation's default terms: like Terms, with a relative expiry applied to each new message. */
+export const defaultTermsSchema = z.object({
+  label: z.string().min(1).max(40).optional(),
+  level: z.number().int().min(0).max(100).optional(),
+  noForward: z.boolean().optional(),
+  expiresAfterMs: z
+    .number()
+    .int()
+    .positive()
+    .max(365 * 24 * 60 * 60 * 1000)
+    .optional(),
+  viewOnce: z.boolean().optional(),
+})
+export type DefaultTerms = z.infer<typeof defaultTermsSchema>
+
 const textContentSchema = z.object({
   v: z.literal(1),
   type: z.literal("text"),
@@ -30,6 +60,9 @@ const textContentSchema = z.object({
   sentAt: z.number().int().nonnegative(),
   replyTo: messageIdSchema.optional(),
   tm: tracemarkContentSchema.optional(),
+  terms: termsSchema.optional(),
+  /** Set on a forwarded message: who wrote the original. */
+  forwardedFrom: z.string().max(64).optional(),
 })
 
 export const conversationKindSchema = z.enum(["direct", "group", "self"])
@@ -42,6 +75,9 @@ export const groupMetaSchema = z.object({
   name: z.string().max(200).optional(),
   createdBy: z.string(),
   createdAt: z.number().int().nonnegative(),
+  /** Only people the operator vouches for (directory kind "member") may be in this conversation. */
+  verifiedOnly: z.boolean().optional(),
+  defaultTerms: defaultTermsSchema.optional(),
 })
 export type GroupMeta = z.infer<typeof groupMetaSchema>
 
@@ -62,10 +98,45 @@ const secretsContentSchema = z.object({
   senderTracemarkPrivateKey: z.string().optional(),
 })
 
+/** A member changed the conversation's default terms; every member sees it as an event. */
+const termsContentSchema = z.object({
+  v: z.literal(1),
+  type: z.literal("terms"),
+  id: messageIdSchema,
+  sentAt: z.number().int().nonnegative(),
+  defaults: defaultTermsSchema,
+})
+
+/** A breach recorded in the user's trust ledger, shared with the user's other devices in the self group. */
+export const ledgerEntrySchema = z.object({
+  v: z.literal(1),
+  id: messageIdSchema,
+  handle: z.string().max(64),
+  messageId: messageIdSchema,
+  band: z.enum(["conclusive", "attributable"]),
+  pValue: z.number().min(0).max(1),
+  adjustedP: z.number().min(0).max(1),
+  label: z.string().max(40).optional(),
+  level: z.number().int().min(0).max(100).optional(),
+  note: z.string().max(1000).optional(),
+  recordedAt: z.number().int().nonnegative(),
+})
+export type LedgerEntry = z.infer<typeof ledgerEntrySchema>
+
+const ledgerContentSchema = z.object({
+  v: z.literal(1),
+  type: z.literal("ledger"),
+  id: messageIdSchema,
+  sentAt: z.number().int().nonnegative(),
+  entries: z.array(ledgerEntrySchema).max(1000),
+})
+
 export const contentSchema = z.discriminatedUnion("type", [
   textContentSchema,
   metaContentSchema,
   secretsContentSchema,
+  termsContentSchema,
+  ledgerContentSchema,
 ])
 export type Content = z.infer<typeof contentSchema>
 export type TextContent = z.infer<typeof textContentSchema>

@@ -1,5 +1,5 @@
 import { enrolmentSigningBytes, normaliseInviteCode, toB64, fromB64 } from "@backchannel/protocol"
-import type { DirectoryEntry, InviteResponse } from "@backchannel/protocol"
+import type { DirectoryEntry, InviteResponse, Label } from "@backchannel/protocol"
 import type { CryptoProvider } from "ts-mls"
 import type { Delivery, DeviceCredentials, Subscription } from "../ports/delivery.js"
 import { DeliveryUnavailableError } from "../ports/delivery.js"
@@ -18,8 +18,16 @@ import { ClientEvents } from "./events.js"
 import { replenishKeyPackages } from "./key-packages.js"
 import { addPeople, createConversation, removePeople } from "./membership.js"
 import { Mutex } from "./mutex.js"
-import { sendText } from "./outgoing.js"
-import type { SendOptions } from "./outgoing.js"
+import { directConversation, forward, sendWithChecks } from "./send-flow.js"
+import type { ClientSendOptions, SendTarget } from "./send-flow.js"
+import { setDefaultTerms } from "./conversation-settings.js"
+import { ledger, recordBreach, rememberTrace, standingOf } from "./ledger.js"
+import type { Standing } from "./ledger.js"
+import type { PeopleOptions } from "./membership.js"
+import { unfamiliarPeople } from "./people.js"
+import { operatorLabels, sweepExpired, viewOnce } from "./terms.js"
+import type { TermsInput } from "./terms.js"
+import type { LedgerEntry } from "../content/content.js"
 import { previewCopy } from "./marks.js"
 import { trace } from "./trace.js"
 import type { Leak, TraceResult } from "./trace.js"
@@ -50,8 +58,6 @@ export interface PublicIdentity {
   deviceName: string
   serverUrl: string
 }
-
-export type SendTarget = { to: string } | { conversationId: string }
 
 const defaultSettings: EngineSettings = { keyPackageTarget: 40, maxRetries: 8 }
 
@@ -193,33 +199,125 @@ export class BackchannelClient {
     return listen(this.e, (task) => this.mutex.run(task), cursor)
   }
 
-  /** Sends text to a person (in the direct conversation with them, created on first use) or a conversation. */
-  sendText(target: SendTarget, text: string, options: SendOptions = {}): Promise<MessageRecord> {
+  /**
+   * Sends text to a person (in the direct conversation with them, created on first use) or to a
+   * conversation, with confidentiality terms. Throws ConfirmationRequiredError for a person never written
+   * to before (`confirmNewPeople`) or a label above a member's standing (`confirmStanding`).
+   */
+  sendText(target: SendTarget, text: string, options: ClientSendOptions = {}): Promise<MessageRecord> {
     return this.mutex.run(async () => {
       // Offline, a message to an existing conversation still goes into the outbox ("pending").
       await catchUpIfReachable(this.e)
-      const conversationId = "to" in target ? await this.directFor(target.to) : target.conversationId
-      return sendText(this.e, conversationId, text, options, catchUpOnly)
+      return sendWithChecks(this.e, target, text, options, catchUpOnly)
     })
   }
 
-  /** Creates a group conversation with these people (by handle). */
-  createGroup(name: string, members: string[]): Promise<ConversationRecord> {
+  /** Forwards a message to a person or conversation, unless its terms forbid forwarding. */
+  forward(messageId: string, target: SendTarget, options: ClientSendOptions = {}): Promise<MessageRecord> {
+    return this.mutex.run(async () => {
+      await catchUpIfReachable(this.e)
+      return forward(this.e, messageId, target, options, catchUpOnly)
+    })
+  }
+
+  /**
+   * Creates a group conversation with these people (by handle). `verifiedOnly`: only people the operator
+   * vouches for, enforced by every member's client. People never written to before need `confirmNewPeople`.
+   */
+  createGroup(
+    name: string,
+    members: string[],
+    options: PeopleOptions & { verifiedOnly?: boolean } = {},
+  ): Promise<ConversationRecord> {
     const trimmed = name.trim()
     if (trimmed.length === 0 || trimmed.length > 200) {
       return Promise.reject(new CoreError("INVALID_INPUT", "a group name is 1–200 characters"))
     }
     return this.mutex.run(async () => {
       await catchUp(this.e)
-      return createConversation(this.e, { kind: "group", name: trimmed, members }, catchUpOnly)
+      return createConversation(this.e, { kind: "group", name: trimmed, members, ...options }, catchUpOnly)
     })
   }
 
-  addMembers(conversationId: string, handles: string[]): Promise<ConversationRecord> {
+  addMembers(
+    conversationId: string,
+    handles: string[],
+    options: PeopleOptions = {},
+  ): Promise<ConversationRecord> {
     return this.mutex.run(async () => {
       await catchUp(this.e)
-      await addPeople(this.e, conversationId, handles, catchUpOnly)
+      await addPeople(this.e, conversationId, handles, catchUpOnly, options)
       return requireConversation(this.e, conversationId)
+    })
+  }
+
+  /**
+   * Continues a conversation without some people: a new group with everyone else, named after the old
+   * one. Used when a label is above someone's standing.
+   */
+  startWithout(conversationId: string, handles: string[]): Promise<ConversationRecord> {
+    return this.mutex.run(async () => {
+      await catchUp(this.e)
+      const old = await requireConversation(this.e, conversationId)
+      const leaving = new Set(handles)
+      const others = [...new Set(old.members.map((m) => m.handle))].filter((h) => !leaving.has(h))
+      const title = old.kind === "direct" ? "Conversation" : (old.name ?? "Group")
+      return createConversation(
+        this.e,
+        {
+          kind: "group",
+          name: `${title} (without ${handles.join(", ")})`.slice(0, 200),
+          members: others,
+          ...(old.verifiedOnly === true ? { verifiedOnly: true } : {}),
+          confirmNewPeople: true,
+        },
+        catchUpOnly,
+      )
+    })
+  }
+
+  /** Sets a conversation's default terms for every member (shown to all as an event). */
+  setDefaultTerms(conversationId: string, terms: TermsInput): Promise<ConversationRecord> {
+    return this.mutex.run(async () => {
+      await catchUp(this.e)
+      return setDefaultTerms(this.e, conversationId, terms, catchUpOnly)
+    })
+  }
+
+  /** Deletes, on this device, every message whose expiry has passed; returns how many. */
+  sweep(): Promise<number> {
+    return this.mutex.run(() => sweepExpired(this.e))
+  }
+
+  /** Opens a view-once message: returns it with its text, and deletes the text from this device. */
+  viewOnce(messageId: string): Promise<MessageRecord> {
+    return this.mutex.run(() => viewOnce(this.e, messageId))
+  }
+
+  /** The operator's confidentiality labels, most sensitive first. */
+  labels(): Promise<Label[]> {
+    return this.mutex.run(() => operatorLabels(this.e))
+  }
+
+  /** The people among `handles` this user has never shared a conversation with (need confirmation). */
+  unfamiliar(handles: string[]): Promise<DirectoryEntry[]> {
+    return this.mutex.run(() => unfamiliarPeople(this.e, handles))
+  }
+
+  /** The user's trust ledger: every recorded breach. */
+  ledger(): Promise<LedgerEntry[]> {
+    return this.mutex.run(() => ledger(this.e))
+  }
+
+  standing(handle: string): Promise<Standing> {
+    return this.mutex.run(() => standingOf(this.e, handle))
+  }
+
+  /** Records a breach against a person from a leak check that attributed the leak to them. */
+  recordBreach(input: { handle: string; messageId: string; note?: string }): Promise<LedgerEntry> {
+    return this.mutex.run(async () => {
+      await catchUpIfReachable(this.e)
+      return recordBreach(this.e, input, catchUpOnly)
     })
   }
 
@@ -250,16 +348,13 @@ export class BackchannelClient {
   }
 
   /** The direct conversation with this person, if there is one. */
-  async directConversation(handle: string): Promise<ConversationRecord | undefined> {
-    const candidates = (await this.conversations()).filter(
-      (c) => c.kind === "direct" && c.peer === handle && c.status === "active",
-    )
-    // If both people started a conversation at once, both devices settle on the same one.
-    return candidates.sort((a, b) => (a.id < b.id ? -1 : 1))[0]
+  directConversation(handle: string): Promise<ConversationRecord | undefined> {
+    return directConversation(this.e, handle)
   }
 
-  /** Messages of a conversation in order; `limit` keeps the most recent ones. */
+  /** Messages of a conversation in order (expired ones swept first); `limit` keeps the most recent ones. */
   async messages(conversationId: string, options: { limit?: number } = {}): Promise<MessageRecord[]> {
+    await this.mutex.run(() => sweepExpired(this.e))
     const prefix = keys.messagePrefix(conversationId)
     const records =
       options.limit === undefined
@@ -289,7 +384,12 @@ export class BackchannelClient {
    * (see engine/trace.ts). Several leaks of different messages sum their evidence.
    */
   trace(leaks: Leak[], options: { messageId?: string; recent?: number } = {}): Promise<TraceResult> {
-    return this.mutex.run(() => trace(this.e, leaks, options))
+    return this.mutex.run(async () => {
+      const result = await trace(this.e, leaks, options)
+      // Kept as the evidence a breach can be recorded from.
+      await this.e.store.batch(rememberTrace(result))
+      return result
+    })
   }
 
   /** The copy one recipient device was shown of a message this user wrote (the sender's preview). */
@@ -323,18 +423,5 @@ export class BackchannelClient {
 
   close(): Promise<void> {
     return this.mutex.run(() => this.e.store.close())
-  }
-
-  private async directFor(handle: string): Promise<string> {
-    if (handle === this.e.identity.handle)
-      throw new CoreError("INVALID_INPUT", "use a group to write to yourself")
-    const existing = await this.directConversation(handle)
-    if (existing === undefined) {
-      return (await createConversation(this.e, { kind: "direct", members: [handle] }, catchUpOnly)).id
-    }
-    if (!existing.members.some((m) => m.handle === handle)) {
-      await addPeople(this.e, existing.id, [handle], catchUpOnly)
-    }
-    return existing.id
   }
 }

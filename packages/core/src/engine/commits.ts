@@ -5,6 +5,7 @@ import { CoreError } from "../errors.js"
 import type { Engine } from "./context.js"
 import { loadConversation, MessageWriter, putGroup, requireGroup } from "./context.js"
 import { membersAfter, recordMembershipChange } from "./membership-records.js"
+import { rememberContacts } from "./people.js"
 import { getJson, keys, putJson } from "./records.js"
 import type { PendingCommit } from "./records.js"
 
@@ -88,7 +89,13 @@ async function applyAcceptedCommit(e: Engine, pending: PendingCommit, newState: 
     const me = { handle: e.identity.handle, deviceId: e.identity.deviceId }
     await recordMembershipChange(e, conversation, conversation.members, members, me, writer)
     const updated = { ...conversation, members, lastActivityAt: e.clock.now() }
-    ops.push(putJson(keys.conversation(conversation.id), updated))
+    ops.push(
+      putJson(keys.conversation(conversation.id), updated),
+      ...rememberContacts(
+        e,
+        members.map((m) => m.handle),
+      ),
+    )
     await e.store.batch([...ops, ...writer.operations()])
     e.events.emit("conversation", updated)
   } else {

@@ -77,6 +77,16 @@ export class MessageWriter {
     return full
   }
 
+  /** Replaces a record added by this writer (same id and place), e.g. with its tombstone. */
+  replace(record: MessageRecord): void {
+    const key = keys.message(record.conversationId, record.localSeq)
+    const at = this.ops.findIndex((op) => op.key === key)
+    if (at < 0) throw new Error("replace() of a record this writer did not add")
+    this.ops[at] = putJson(key, record)
+    const shown = this.written.findIndex((m) => m.id === record.id)
+    if (shown >= 0) this.written[shown] = record
+  }
+
   /** The writes to commit together with the caller's other changes. */
   operations(): WriteOp[] {
     if (this.next === undefined) return []

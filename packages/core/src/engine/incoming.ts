@@ -9,7 +9,10 @@ import { dropBeatenPending } from "./commits.js"
 import type { Engine } from "./context.js"
 import { loadConversation, loadGroup, MessageWriter, putGroup } from "./context.js"
 import { findOwnKeyPackage } from "./key-packages.js"
+import { storeLedgerEntries } from "./ledger-store.js"
 import { ownCopy, recipientsOf } from "./marks.js"
+import { outsidersAmong, rememberContacts } from "./people.js"
+import { applyDefaults, expiryIndex, tombstone } from "./terms.js"
 import { membersAfter, recordMembershipChange } from "./membership-records.js"
 import { getJson, keys, putJson } from "./records.js"
 import type { ConversationRecord, IdentityRecord } from "./records.js"
@@ -101,6 +104,12 @@ async function processWelcome(e: Engine, bytes: Uint8Array, writer: MessageWrite
   const members = membersAfter(e, state, [])
   const others = [...new Set(members.map((m) => m.handle))].filter((h) => h !== e.identity.handle)
   const kind = meta?.kind ?? (others.length === 1 ? "direct" : "group")
+  // A verified-only conversation that already holds an outsider breaks its own rule: do not join it.
+  const outsiders = meta?.verifiedOnly === true ? await outsidersAmong(e, others) : []
+  const frozenReason =
+    outsiders.length > 0
+      ? `it is marked verified-only but includes outsiders (${outsiders.map((o) => o.handle).join(", ")})`
+      : undefined
   const conversation: ConversationRecord = {
     v: 1,
     id: groupId,
@@ -110,11 +119,29 @@ async function processWelcome(e: Engine, bytes: Uint8Array, writer: MessageWrite
     createdBy: meta?.createdBy ?? "",
     createdAt: meta?.createdAt ?? now,
     members,
-    status: "active",
+    status: frozenReason === undefined ? "active" : "frozen",
+    ...(frozenReason !== undefined ? { frozenReason } : {}),
+    ...(meta?.verifiedOnly === true ? { verifiedOnly: true } : {}),
+    ...(meta?.defaultTerms !== undefined ? { defaultTerms: meta.defaultTerms } : {}),
     joinedAt: now,
     lastActivityAt: now,
     unread: 0,
   }
+  if (frozenReason !== undefined) {
+    await writer.add({
+      id: toB64(e.random.bytes(16)),
+      conversationId: groupId,
+      kind: "event",
+      sender: { handle: "", deviceId: "" },
+      sentAt: now,
+      receivedAt: now,
+      outgoing: false,
+      event: { type: "frozen", reason: frozenReason },
+    })
+    ops.push(putJson(keys.conversation(groupId), conversation))
+    return { ops, after: () => e.events.emit("conversation", conversation) }
+  }
+  ops.push(...rememberContacts(e, others))
   await writer.add({
     id: toB64(e.random.bytes(16)),
     conversationId: groupId,
@@ -190,11 +217,52 @@ async function applyCommit(
     return { ops, after: () => e.events.emit("conversation", updated) }
   }
   const members = membersAfter(e, processed.newState, conversation.members)
+  const addedHandles = [...new Set(processed.added.map((m) => m.handle))]
+  // Every member enforces a verified-only conversation: a commit that brings in an outsider is refused.
+  // The new epoch is not taken, so this device stops sending into the conversation; it is frozen.
+  const outsiders = conversation.verifiedOnly === true ? await outsidersAmong(e, addedHandles) : []
+  if (outsiders.length > 0) {
+    const who = outsiders.map((o) => `${o.displayName} (${o.handle})`).join(", ")
+    const reason = `${processed.committer?.handle ?? "a member"} added ${who}, not verified by the operator, to a verified-only conversation`
+    const frozen: ConversationRecord = {
+      ...conversation,
+      status: "frozen",
+      frozenReason: reason,
+      lastActivityAt: e.clock.now(),
+    }
+    await writer.add({
+      id: toB64(e.random.bytes(16)),
+      conversationId: conversation.id,
+      kind: "event",
+      sender: senderOf(processed.committer),
+      sentAt: e.clock.now(),
+      receivedAt: e.clock.now(),
+      outgoing: false,
+      event: {
+        type: "frozen",
+        ...(processed.committer ? { actor: processed.committer.handle } : {}),
+        reason,
+      },
+    })
+    ops.push(putJson(keys.conversation(conversation.id), frozen))
+    return {
+      ops,
+      after: () => {
+        e.events.emit("warning", {
+          code: "POLICY_VIOLATION",
+          message: `The conversation was frozen: ${reason}.`,
+          conversationId: conversation.id,
+        })
+        e.events.emit("conversation", frozen)
+      },
+    }
+  }
   await recordMembershipChange(e, conversation, conversation.members, members, processed.committer, writer)
   const updated: ConversationRecord = { ...conversation, members, lastActivityAt: e.clock.now() }
   ops.push(
     putGroup(e, conversation.id, processed.newState),
     putJson(keys.conversation(conversation.id), updated),
+    ...rememberContacts(e, addedHandles),
   )
   return { ops, after: () => e.events.emit("conversation", updated) }
 }
@@ -211,7 +279,9 @@ async function applyContent(
     const fromMe = sender.handle === e.identity.handle
     // Someone else's message is shown (and kept) only as this device's own marked copy; a message this
     // user wrote on another device is kept as written, with what tracing a leak of it needs.
-    const copy = !fromMe && content.tm ? ownCopy(e, content.id, content.text, content.tm) : undefined
+    const expired = content.terms?.expiresAt !== undefined && content.terms.expiresAt <= e.clock.now()
+    const copy =
+      !fromMe && !expired && content.tm ? ownCopy(e, content.id, content.text, content.tm) : undefined
     const traceable =
       fromMe && content.tm
         ? {
@@ -219,7 +289,7 @@ async function applyContent(
             recipients: recipientsOf(e, conversation),
           }
         : {}
-    await writer.add({
+    const received = await writer.add({
       id: content.id,
       conversationId: conversation.id,
       kind: "text",
@@ -231,12 +301,23 @@ async function applyContent(
       ...(copy ? { plan: copy.plan } : {}),
       ...traceable,
       ...(content.replyTo !== undefined ? { replyTo: content.replyTo } : {}),
+      ...(content.terms !== undefined ? { terms: content.terms } : {}),
+      ...(content.forwardedFrom !== undefined ? { forwardedFrom: content.forwardedFrom } : {}),
     })
+    // Already past its expiry (this device was offline): store only that it existed.
+    if (expired) writer.replace(tombstone(received, "expired"))
     const updated: ConversationRecord = {
       ...conversation,
       lastActivityAt: e.clock.now(),
       unread: fromMe ? conversation.unread : conversation.unread + 1,
     }
+    return {
+      ops: [putJson(keys.conversation(conversation.id), updated), ...(expired ? [] : expiryIndex(received))],
+      after: () => e.events.emit("conversation", updated),
+    }
+  }
+  if (content.type === "terms") {
+    const updated = await applyDefaults(e, conversation, content.defaults, sender, content.id, writer)
     return {
       ops: [putJson(keys.conversation(conversation.id), updated)],
       after: () => e.events.emit("conversation", updated),
@@ -252,8 +333,9 @@ async function applyContent(
       after: () => e.events.emit("conversation", updated),
     }
   }
-  // User-level secrets are accepted only from this user's own devices, inside the user's self group.
+  // User-level secrets and the ledger are accepted only from this user's own devices, in the self group.
   if (conversation.kind !== "self" || sender.handle !== e.identity.handle) return nothing
+  if (content.type === "ledger") return { ops: storeLedgerEntries(content.entries), after: () => undefined }
   if (content.senderTracemarkPrivateKey === undefined || e.identity.senderTracemarkPrivateKey !== undefined) {
     return nothing
   }

@@ -8,6 +8,7 @@ import type { CatchUp } from "./commits.js"
 import { commitChange } from "./commits.js"
 import type { Engine } from "./context.js"
 import { MessageWriter, putGroup, requireConversation, requireGroup } from "./context.js"
+import { assertVerifiedOnlyAllows, requireFamiliarOrConfirmed } from "./people.js"
 import { keys, putJson } from "./records.js"
 import type { ConversationRecord } from "./records.js"
 
@@ -18,7 +19,25 @@ export function conversationMeta(conversation: ConversationRecord): GroupMeta {
     ...(conversation.name !== undefined ? { name: conversation.name } : {}),
     createdBy: conversation.createdBy,
     createdAt: conversation.createdAt,
+    ...(conversation.verifiedOnly === true ? { verifiedOnly: true } : {}),
+    ...(conversation.defaultTerms !== undefined ? { defaultTerms: conversation.defaultTerms } : {}),
   }
+}
+
+export interface PeopleOptions {
+  /** The user saw the full directory entries of people never written to before, and agreed. */
+  confirmNewPeople?: boolean
+}
+
+function assertChangeable(conversation: ConversationRecord): void {
+  if (conversation.status === "frozen") {
+    throw new CoreError(
+      "POLICY_REFUSED",
+      `this conversation is frozen: ${conversation.frozenReason ?? "its rules were broken"}`,
+    )
+  }
+  if (conversation.status !== "active")
+    throw new CoreError("NOT_A_MEMBER", "this device has left that conversation")
 }
 
 /**
@@ -27,7 +46,7 @@ export function conversationMeta(conversation: ConversationRecord): GroupMeta {
  */
 export async function createConversation(
   e: Engine,
-  input: { kind: ConversationKind; name?: string; members: string[] },
+  input: { kind: ConversationKind; name?: string; members: string[]; verifiedOnly?: boolean } & PeopleOptions,
   catchUp: CatchUp,
 ): Promise<ConversationRecord> {
   const others = [...new Set(input.members)].filter((h) => h !== e.identity.handle)
@@ -40,6 +59,9 @@ export async function createConversation(
     if (missing.length > 0)
       throw new CoreError("UNKNOWN_PERSON", `not in the directory: ${missing.join(", ")}`)
   }
+  const verifiedOnly = input.verifiedOnly === true
+  await assertVerifiedOnlyAllows(e, { verifiedOnly }, others)
+  await requireFamiliarOrConfirmed(e, others, input.confirmNewPeople === true)
   const groupIdBytes = e.random.bytes(32)
   const groupId = toB64(groupIdBytes)
   const own = await e.mls.generateKeyPackage(e.identity.handle, e.identity.deviceId, e.signatureKeys)
@@ -56,6 +78,7 @@ export async function createConversation(
     createdAt: now,
     members: [{ handle: e.identity.handle, deviceId: e.identity.deviceId, since: now }],
     status: "active",
+    ...(verifiedOnly ? { verifiedOnly: true } : {}),
     joinedAt: now,
     lastActivityAt: now,
     unread: 0,
@@ -78,7 +101,8 @@ export async function createConversation(
   ])
   writer.emit()
   e.events.emit("conversation", conversation)
-  await addPeople(e, groupId, [...others, e.identity.handle], catchUp)
+  // The people were checked and confirmed above.
+  await addPeople(e, groupId, [...others, e.identity.handle], catchUp, { confirmNewPeople: true })
   return requireConversation(e, groupId)
 }
 
@@ -88,10 +112,10 @@ export async function addPeople(
   groupId: string,
   handles: string[],
   catchUp: CatchUp,
+  options: PeopleOptions = {},
 ): Promise<boolean> {
   const conversation = await requireConversation(e, groupId)
-  if (conversation.status !== "active")
-    throw new CoreError("NOT_A_MEMBER", "this device has left that conversation")
+  assertChangeable(conversation)
   if (
     conversation.kind === "direct" &&
     handles.some((h) => h !== e.identity.handle && h !== conversation.peer)
@@ -100,6 +124,9 @@ export async function addPeople(
   }
   const wanted = [...new Set(handles)]
   if (wanted.length === 0) return false
+  const others = wanted.filter((h) => h !== e.identity.handle)
+  await assertVerifiedOnlyAllows(e, conversation, others)
+  await requireFamiliarOrConfirmed(e, others, options.confirmNewPeople === true)
   return addClaimed(e, groupId, () => e.delivery.claimKeyPackages({ handles: wanted }), catchUp)
 }
 
@@ -201,8 +228,7 @@ export async function removePeople(
   catchUp: CatchUp,
 ): Promise<boolean> {
   const conversation = await requireConversation(e, groupId)
-  if (conversation.status !== "active")
-    throw new CoreError("NOT_A_MEMBER", "this device has left that conversation")
+  assertChangeable(conversation)
   const targets = new Set(handles)
   if (targets.has(e.identity.handle))
     throw new CoreError("INVALID_INPUT", "you cannot remove yourself this way")

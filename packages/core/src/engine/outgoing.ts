@@ -1,14 +1,26 @@
 import { ProtocolError, toB64 } from "@backchannel/protocol"
 import { DeliveryUnavailableError } from "../ports/delivery.js"
 import { encodeContent, maxTextChars } from "../content/content.js"
-import type { Content } from "../content/content.js"
+import type { Content, Terms } from "../content/content.js"
 import { CoreError } from "../errors.js"
 import type { CatchUp } from "./commits.js"
 import type { Engine } from "./context.js"
 import { MessageWriter, putGroup, requireConversation, requireGroup } from "./context.js"
 import { outgoingMarks, recipientsOf } from "./marks.js"
+import { expiryIndex } from "./terms.js"
 import { decodeJson, getJson, keys, putJson } from "./records.js"
-import type { MessageRecord, OutboxEntry } from "./records.js"
+import type { ConversationRecord, MessageRecord, OutboxEntry } from "./records.js"
+
+function assertCanSend(conversation: ConversationRecord): void {
+  if (conversation.status === "frozen") {
+    throw new CoreError(
+      "POLICY_REFUSED",
+      `this conversation is frozen: ${conversation.frozenReason ?? "its rules were broken"}`,
+    )
+  }
+  if (conversation.status !== "active")
+    throw new CoreError("NOT_A_MEMBER", "you are no longer in that conversation")
+}
 
 /**
  * Encrypts content for a conversation and hands it to the server. The advanced group state is stored
@@ -24,13 +36,14 @@ export async function sendContent(
 ): Promise<void> {
   for (let attempt = 0; attempt < e.settings.maxRetries; attempt++) {
     const conversation = await requireConversation(e, groupId)
-    if (conversation.status !== "active")
-      throw new CoreError("NOT_A_MEMBER", "you are no longer in that conversation")
+    assertCanSend(conversation)
     const state = await requireGroup(e, groupId)
     const { message, newState } = await e.mls.encrypt(state, encodeContent(content))
     await e.store.batch([putGroup(e, groupId, newState)])
+    // The expiry is the one term the server sees: it deletes the queued copies at that time.
+    const expiresAt = content.type === "text" ? content.terms?.expiresAt : undefined
     try {
-      await e.delivery.send(groupId, message)
+      await e.delivery.send(groupId, message, expiresAt !== undefined ? { expiresAt } : {})
       return
     } catch (err) {
       if (err instanceof ProtocolError && err.is("STALE_EPOCH")) {
@@ -56,24 +69,41 @@ export interface SendOptions {
   wordingMarks?: boolean
 }
 
+interface ResolvedSend extends SendOptions {
+  terms?: Terms | undefined
+  forwardedFrom?: string
+}
+
 export async function sendText(
   e: Engine,
   groupId: string,
   text: string,
-  options: SendOptions,
+  options: ResolvedSend,
   catchUp: CatchUp,
 ): Promise<MessageRecord> {
   if (text.trim().length === 0) throw new CoreError("INVALID_INPUT", "the message is empty")
   if (text.length > maxTextChars)
     throw new CoreError("INVALID_INPUT", `a message holds at most ${maxTextChars} characters`)
   const conversation = await requireConversation(e, groupId)
-  if (conversation.status !== "active")
-    throw new CoreError("NOT_A_MEMBER", "you are no longer in that conversation")
+  assertCanSend(conversation)
   const id = toB64(e.random.bytes(16))
   const sentAt = e.clock.now()
   const reply = options.replyTo !== undefined ? { replyTo: options.replyTo } : {}
   const tm = outgoingMarks(e, options.wordingMarks === true)
-  const content: Content = { v: 1, type: "text", id, text, sentAt, ...reply, ...(tm ? { tm } : {}) }
+  const extras = {
+    ...(options.terms !== undefined ? { terms: options.terms } : {}),
+    ...(options.forwardedFrom !== undefined ? { forwardedFrom: options.forwardedFrom } : {}),
+  }
+  const content: Content = {
+    v: 1,
+    type: "text",
+    id,
+    text,
+    sentAt,
+    ...reply,
+    ...(tm ? { tm } : {}),
+    ...extras,
+  }
   const traceable = tm
     ? { marks: { key: tm.key, wording: tm.wording === true }, recipients: recipientsOf(e, conversation) }
     : {}
@@ -90,11 +120,13 @@ export async function sendText(
     text,
     ...reply,
     ...traceable,
+    ...extras,
   })
   const outboxKey = keys.outbox(sentAt, id)
   const entry: OutboxEntry = { v: 1, conversationId: groupId, content }
   await e.store.batch([
     ...writer.operations(),
+    ...expiryIndex(record),
     putJson(outboxKey, entry),
     putJson(keys.conversation(groupId), { ...conversation, lastActivityAt: sentAt }),
   ])

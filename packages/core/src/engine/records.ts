@@ -2,7 +2,7 @@ import { fromUtf8, utf8 } from "@backchannel/protocol"
 import type { DirectoryEntry } from "@backchannel/protocol"
 import type { RenderPlan } from "@backchannel/tracemark"
 import type { KeyValueStore, WriteOp } from "../ports/store.js"
-import type { Content, ConversationKind } from "../content/content.js"
+import type { Content, ConversationKind, DefaultTerms, Terms } from "../content/content.js"
 import type { SuiteName } from "../mls/suite.js"
 import { CoreError } from "../errors.js"
 
@@ -22,6 +22,11 @@ import { CoreError } from "../errors.js"
  *   dir/<handle>                  cached DirectoryEntry
  *   todo/add-device/<deviceId>    a new device of this user still to be added to conversations
  *   outbox/<createdAt>/<id>       content written by this user and not yet accepted by the server
+ *   exp/<expiresAt>/<messageId>   index of messages with an expiry, for the sweep
+ *   contact/<handle>              a person this user has shared a conversation with
+ *   ledger/<handle>/<entryId>     the user's trust ledger (shared among the user's devices)
+ *   trace/<messageId>             the last leak check of a message (evidence for the ledger)
+ *   config/labels                 the operator's confidentiality labels, as last fetched
  */
 export const keys = {
   identity: "identity",
@@ -37,6 +42,15 @@ export const keys = {
   directory: (handle: string) => `dir/${handle}`,
   todoAddDevicePrefix: "todo/add-device/",
   outboxPrefix: "outbox/",
+  expiryPrefix: "exp/",
+  expiry: (expiresAt: number, id: string) => `exp/${String(expiresAt).padStart(15, "0")}/${id}`,
+  contactPrefix: "contact/",
+  contact: (handle: string) => `contact/${handle}`,
+  ledgerPrefix: "ledger/",
+  ledgerOf: (handle: string) => `ledger/${handle}/`,
+  ledger: (handle: string, id: string) => `ledger/${handle}/${id}`,
+  trace: (messageId: string) => `trace/${messageId}`,
+  labels: "config/labels",
   outbox: (createdAt: number, id: string) => `outbox/${String(createdAt).padStart(15, "0")}/${id}`,
   todoAddDevice: (deviceId: string) => `todo/add-device/${deviceId}`,
 } as const
@@ -87,7 +101,11 @@ export interface ConversationRecord {
   createdBy: string
   createdAt: number
   members: MemberRecord[]
-  status: "active" | "removed"
+  /** "frozen": a member broke the conversation's rules (e.g. added an outsider to a verified-only one). */
+  status: "active" | "removed" | "frozen"
+  frozenReason?: string
+  verifiedOnly?: boolean
+  defaultTerms?: DefaultTerms
   joinedAt: number
   lastActivityAt: number
   unread: number
@@ -100,6 +118,10 @@ export type MessageEvent =
   | { type: "removed"; actor?: string; subjects: string[] }
   /** Devices of people who stay were added or removed. */
   | { type: "devices"; actor?: string; subjects: string[] }
+  /** A member changed the conversation's default terms. */
+  | { type: "terms"; actor?: string; defaults: DefaultTerms }
+  /** This device refused a change that broke the conversation's rules; the conversation is frozen. */
+  | { type: "frozen"; actor?: string; reason: string }
   | { type: "you-were-removed"; actor?: string }
 
 export interface MessageRecord {
@@ -124,6 +146,10 @@ export interface MessageRecord {
   marks?: { key: string; wording: boolean }
   /** Messages written by this user: the other people's devices that received a marked copy. */
   recipients?: Array<{ handle: string; deviceId: string }>
+  terms?: Terms
+  forwardedFrom?: string
+  /** The content is gone from this device: its expiry passed, or it was viewed once. */
+  removed?: "expired" | "viewed"
 }
 
 export interface PendingCommit {

@@ -7,7 +7,9 @@ import type { Engine } from "./context.js"
 import { processItems } from "./incoming.js"
 import { replenishKeyPackages } from "./key-packages.js"
 import { addDevice } from "./membership.js"
+import { ledger, shareLedger } from "./ledger.js"
 import { flushOutbox, sendContent } from "./outgoing.js"
+import { sweepExpired } from "./terms.js"
 import { decodeJson, getJson, keys } from "./records.js"
 import type { ConversationRecord } from "./records.js"
 
@@ -37,6 +39,7 @@ const catchUpOnly = async (e: Engine) => {
  * follow-up work, top up key packages.
  */
 export async function sync(e: Engine): Promise<number> {
+  await sweepExpired(e)
   await resolvePendingCommits(e)
   const processed = await catchUp(e)
   await flushOutbox(e, catchUpOnly)
@@ -69,7 +72,10 @@ async function addOwnDevice(e: Engine, deviceId: string): Promise<boolean> {
       continue
     try {
       const added = await addDevice(e, conversation.id, deviceId, catchUpOnly)
-      if (added && conversation.id === e.identity.selfGroupId) await shareUserSecrets(e)
+      if (added && conversation.id === e.identity.selfGroupId) {
+        await shareUserSecrets(e)
+        await shareLedger(e, await ledger(e), catchUpOnly)
+      }
     } catch (err) {
       if (err instanceof DeliveryUnavailableError) throw err
       complete = false

@@ -2,6 +2,7 @@ import type {
   ClaimedKeyPackage,
   CommitRequest,
   CommitResponse,
+  ConfigResponse,
   DirectoryEntry,
   EnrolRequest,
   EnrolResponse,
@@ -31,7 +32,10 @@ export interface Delivery {
   createGroup(groupId: string): Promise<GroupResponse>
   getGroup(groupId: string): Promise<GroupResponse>
   commit(groupId: string, request: CommitRequest): Promise<CommitResponse>
-  send(groupId: string, message: Uint8Array): Promise<SendResponse>
+  /** Sends an application message; `expiresAt` lets the server delete its queued copies at that time. */
+  send(groupId: string, message: Uint8Array, options?: { expiresAt?: number }): Promise<SendResponse>
+  /** The operator's configuration (confidentiality labels). */
+  config(): Promise<ConfigResponse>
   fetchQueue(after: number, limit?: number): Promise<QueueResponse>
   ack(upTo: number): Promise<void>
   /** Opens a push session that delivers every queued item after `after`, then live ones, in order. */

@@ -23,6 +23,7 @@ import { parseInput } from "../service/input.js"
 import { claim, status, upload } from "../service/key-packages.js"
 import { sendMessage } from "../service/messages.js"
 import { ack, fetchQueue } from "../service/queue.js"
+import { config } from "../service/settings.js"
 
 /** What a route handler receives once the request is authenticated (if it must be) and parsed. */
 export interface RouteInput {
@@ -65,6 +66,13 @@ export const routes: readonly RouteSpec[] = [
     auth: false,
     body: true,
     handle: (ctx, input) => enrol(ctx, parseInput(enrolRequestSchema, input.json)),
+  },
+  {
+    method: "GET",
+    url: "/v1/config",
+    auth: true,
+    body: false,
+    handle: (ctx) => config(ctx.store),
   },
   {
     method: "GET",
@@ -153,7 +161,7 @@ export const routes: readonly RouteSpec[] = [
     handle: (ctx, input) => {
       const { groupId } = parseInput(groupParams, input.params)
       const body = parseInput(sendMessageSchema, input.json)
-      return sendMessage(ctx, authed(input), groupId, body.message)
+      return sendMessage(ctx, authed(input), groupId, body.message, body.expiresAt)
     },
   },
   {

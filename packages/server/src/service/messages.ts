@@ -16,6 +16,7 @@ export async function sendMessage(
   caller: Caller,
   groupId: string,
   message: string,
+  expiresAt?: number,
 ): Promise<SendResponse> {
   const bytes = decodeField(message, "message")
   const framing = groupMessageFraming(bytes, groupId, {
@@ -30,6 +31,7 @@ export async function sendMessage(
     message: bytes,
     messageHash: sha256(bytes),
     at,
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
   })
   publishDeliveries(ctx, result.delivered, {
     kind: "message",

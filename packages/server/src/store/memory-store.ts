@@ -55,6 +55,7 @@ interface MemBody {
   key: string | undefined
   data: Uint8Array
   refs: number
+  expiresAt?: number | undefined
 }
 
 interface MemInvite extends NewInviteRecord {
@@ -82,6 +83,7 @@ export class MemoryStore implements ServerStore {
   private readonly groups = new Map<string, MemGroup>()
   /** Message bodies by group id + SHA-256, for duplicate detection. */
   private readonly messageBodies = new Map<string, MemBody>()
+  private readonly settings = new Map<string, string>()
   private closed = false
 
   createEntry(entry: NewEntryRecord): Promise<EntryRecord> {
@@ -353,7 +355,7 @@ export class MemoryStore implements ServerStore {
       if (request.epoch !== group.epoch) throw staleEpoch(group.epoch)
       const recipients = this.activeMembers(group, request.senderDeviceId)
       if (recipients.length === 0) return { epoch: group.epoch, duplicate: false, delivered: [] }
-      const body: MemBody = { key, data: copy(request.message), refs: 0 }
+      const body: MemBody = { key, data: copy(request.message), refs: 0, expiresAt: request.expiresAt }
       this.messageBodies.set(key, body)
       const delivered = recipients.map((d) =>
         this.enqueue(d, {
@@ -520,6 +522,34 @@ export class MemoryStore implements ServerStore {
     const dropped = device.queue.splice(0, count)
     for (const item of dropped) this.release(item)
     return dropped.length
+  }
+
+  purgeExpiredMessages(now: number): Promise<number> {
+    return this.run(() => {
+      let removed = 0
+      for (const device of this.devices.values()) {
+        const kept: MemItem[] = []
+        for (const item of device.queue) {
+          const expiresAt = item.body?.expiresAt
+          if (expiresAt !== undefined && expiresAt <= now) {
+            this.release(item)
+            removed++
+          } else kept.push(item)
+        }
+        device.queue = kept
+      }
+      return removed
+    })
+  }
+
+  getSetting(key: string): Promise<string | undefined> {
+    return this.run(() => this.settings.get(key))
+  }
+
+  setSetting(key: string, value: string): Promise<void> {
+    return this.run(() => {
+      this.settings.set(key, value)
+    })
   }
 
   private release(item: MemItem): void {

@@ -90,6 +90,15 @@ const migrations: readonly string[] = [
     PRIMARY KEY (device_ref, seq)
   ) WITHOUT ROWID;
   `,
+  // 2: message expiry set by the sender (confidentiality terms) and operator settings.
+  `
+  ALTER TABLE bodies ADD COLUMN expires_at INTEGER;
+  CREATE INDEX bodies_by_expiry ON bodies (expires_at) WHERE expires_at IS NOT NULL;
+  CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ]
 
 export const schemaVersion = migrations.length

@@ -455,6 +455,7 @@ export class SqliteStore implements ServerStore {
         request.message,
         request.messageHash,
         request.at,
+        request.expiresAt,
       )
       return { epoch, duplicate: false, delivered }
     })
@@ -510,6 +511,27 @@ export class SqliteStore implements ServerStore {
       const rows = this.s.purge.all(before) as { body_ref: number | null }[]
       this.releaseBodies(rows)
       return rows.length
+    })
+  }
+
+  purgeExpiredMessages(now: number): Promise<number> {
+    return this.write(() => {
+      // The partial index answers "anything expired?" without touching the queue; only then is the
+      // queue scanned for the expired bodies' rows.
+      if (this.s.expiredBody.get(now) === undefined) return 0
+      const removed = this.s.deleteExpiredItems.run(now).changes
+      this.s.deleteExpiredBodies.run(now)
+      return removed
+    })
+  }
+
+  getSetting(key: string): Promise<string | undefined> {
+    return this.read(() => (this.s.getSetting.get(key) as { value: string } | undefined)?.value)
+  }
+
+  setSetting(key: string, value: string): Promise<void> {
+    return this.write(() => {
+      this.s.setSetting.run(key, value)
     })
   }
 
@@ -573,8 +595,14 @@ export class SqliteStore implements ServerStore {
     }
   }
 
-  private insertBody(groupRef: number, hash: Uint8Array | null, data: Uint8Array, refs: number): number {
-    return Number(this.s.insertBody.run(groupRef, hash, data, refs).lastInsertRowid)
+  private insertBody(
+    groupRef: number,
+    hash: Uint8Array | null,
+    data: Uint8Array,
+    refs: number,
+    expiresAt: number | null = null,
+  ): number {
+    return Number(this.s.insertBody.run(groupRef, hash, data, refs, expiresAt).lastInsertRowid)
   }
 
   /**
@@ -588,6 +616,7 @@ export class SqliteStore implements ServerStore {
     data: Uint8Array,
     hash: Uint8Array | null,
     at: number,
+    expiresAt?: number,
   ): Delivery[] {
     const recipients = this.s.bumpRecipients.all(groupRef, senderRef) as {
       id: number
@@ -595,7 +624,7 @@ export class SqliteStore implements ServerStore {
       last_seq: number
     }[]
     if (recipients.length === 0) return []
-    const body = this.insertBody(groupRef, hash, data, recipients.length)
+    const body = this.insertBody(groupRef, hash, data, recipients.length, expiresAt ?? null)
     return recipients.map((r) => {
       this.s.insertItem.run(r.id, r.last_seq, kind, groupRef, senderRef, body, null, at)
       return { deviceId: r.device_id, seq: r.last_seq }
@@ -723,7 +752,16 @@ function prepareStatements(db: Database) {
     ),
     insertMember: p("INSERT INTO members (group_ref, device_ref, since) VALUES (?, ?, ?)"),
     deleteMember: p("DELETE FROM members WHERE group_ref = ? AND device_ref = ?"),
-    insertBody: p("INSERT INTO bodies (group_ref, hash, data, refs) VALUES (?, ?, ?, ?)"),
+    insertBody: p("INSERT INTO bodies (group_ref, hash, data, refs, expires_at) VALUES (?, ?, ?, ?, ?)"),
+    expiredBody: p("SELECT 1 FROM bodies WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 1"),
+    deleteExpiredItems: p(
+      "DELETE FROM queue WHERE body_ref IN (SELECT id FROM bodies WHERE expires_at IS NOT NULL AND expires_at <= ?)",
+    ),
+    deleteExpiredBodies: p("DELETE FROM bodies WHERE expires_at IS NOT NULL AND expires_at <= ?"),
+    getSetting: p("SELECT value FROM settings WHERE key = ?"),
+    setSetting: p(
+      "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    ),
     bodyByHash: p("SELECT id FROM bodies WHERE group_ref = ? AND hash = ?"),
     releaseBody: p("UPDATE bodies SET refs = refs - ? WHERE id = ?"),
     deleteDeadBody: p("DELETE FROM bodies WHERE id = ? AND refs <= 0"),

@@ -90,6 +90,14 @@ export interface ServerStore {
   ack(deviceId: string, upTo: number): Promise<number>
   /** Deletes every queued item received before `before`; returns how many. */
   purgeExpired(before: number): Promise<number>
+  /**
+   * Deletes every queued copy of the application messages whose sender-set expiry (`expiresAt`) is at or
+   * before `now`, and their bodies; returns how many queue items went. Cheap when nothing has expired.
+   */
+  purgeExpiredMessages(now: number): Promise<number>
+  /** Operator settings (e.g. the confidentiality labels), as opaque strings. */
+  getSetting(key: string): Promise<string | undefined>
+  setSetting(key: string, value: string): Promise<void>
 
   /** Row counts, for tests and operators. */
   stats(): Promise<StoreStats>
@@ -222,6 +230,8 @@ export interface MessageRecord {
   /** SHA-256 of `message`, for duplicate detection. */
   messageHash: Uint8Array
   at: number
+  /** The sender's expiry: every queued copy is deleted at this time. */
+  expiresAt?: number | undefined
 }
 
 export interface MessageResult {

@@ -133,7 +133,7 @@ export function messageOf(
   groupId: string,
   sender: string,
   epoch: bigint,
-  options: { bytes?: Uint8Array; at?: number } = {},
+  options: { bytes?: Uint8Array; at?: number; expiresAt?: number } = {},
 ): MessageRecord {
   const message = options.bytes ?? blob("message")
   return {
@@ -143,6 +143,7 @@ export function messageOf(
     message,
     messageHash: sha256(message),
     at: options.at ?? T0,
+    ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
   }
 }
 
@@ -742,6 +743,43 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.purgeExpired(T0 + 1001)).toBe(1)
         expect((await store.fetchQueue(bob, 0, 10)).items.map((i) => i.at)).toEqual([T0 + 31 * day])
         expect((await store.stats()).bodies).toBe(1)
+        await store.close()
+      })
+
+      it("deletes every queued copy of a message once its sender-set expiry passes, and nothing else", async () => {
+        const store = await factory.create()
+        const seed = new Seeder(store)
+        const alice = await seed.device("alice")
+        const bob = await seed.device("bob")
+        const carol = await seed.device("carol")
+        const group = await seed.group(alice, [bob, carol])
+        await store.ack(bob, 100)
+        await store.ack(carol, 100)
+        const expiring = blob("expiring")
+        const kept = blob("kept")
+        await store.sendMessage(messageOf(group, alice, 1n, { bytes: expiring, expiresAt: T0 + 60_000 }))
+        await store.sendMessage(messageOf(group, alice, 1n, { bytes: kept }))
+        expect(await store.purgeExpiredMessages(T0 + 59_999)).toBe(0)
+        expect((await store.fetchQueue(bob, 0, 10)).items).toHaveLength(2)
+        expect(await store.purgeExpiredMessages(T0 + 60_000)).toBe(2)
+        for (const device of [bob, carol]) {
+          const items = (await store.fetchQueue(device, 0, 10)).items
+          expect(items).toHaveLength(1)
+          expect(items[0]?.data).toEqual(kept)
+        }
+        expect(await store.stats()).toMatchObject({ bodies: 1, queueItems: 2 })
+        expect(await store.purgeExpiredMessages(T0 + 120_000)).toBe(0)
+        await store.close()
+      })
+    })
+
+    describe("settings", () => {
+      it("stores and replaces operator settings", async () => {
+        const store = await factory.create()
+        expect(await store.getSetting("labels")).toBeUndefined()
+        await store.setSetting("labels", "[1]")
+        await store.setSetting("labels", "[2]")
+        expect(await store.getSetting("labels")).toBe("[2]")
         await store.close()
       })
     })

@@ -198,7 +198,7 @@ export class Session {
         void this.ack(caller, frame.upTo)
         return
       case "send":
-        void this.sendApplicationMessage(caller, frame.id, frame.groupId, frame.message)
+        void this.sendApplicationMessage(caller, frame.id, frame.groupId, frame.message, frame.expiresAt)
         return
       case "ping":
         this.send({ t: "pong" })
@@ -254,9 +254,10 @@ export class Session {
     id: number,
     groupId: string,
     message: string,
+    expiresAt: number | undefined,
   ): Promise<void> {
     try {
-      const body = await sendMessage(this.host.ctx, caller, groupId, message)
+      const body = await sendMessage(this.host.ctx, caller, groupId, message, expiresAt)
       this.send({ t: "res", id, ok: true, body })
     } catch (err) {
       const { error, internal } = toProtocolError(err)
