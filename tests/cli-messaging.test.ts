@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { cliJson, runCli, startCli } from "./support/cli.js"
+import { cliJson, enrolProfile, operatorInvite, runCli, startCli } from "./support/cli.js"
 import { plain } from "./support/text.js"
 import { startServerProcess } from "./support/server-process.js"
 import type { ServerProcess } from "./support/server-process.js"
@@ -26,38 +26,10 @@ const sent: string[] = []
 let server: ServerProcess
 const serverLogs: string[] = []
 
-async function invite(handle: string, name: string, extra: string[] = []): Promise<string> {
-  const out = await cliJson<{ invite: string }>([
-    "admin",
-    "invite",
-    "--data",
-    dataDir,
-    "--handle",
-    handle,
-    "--name",
-    name,
-    ...extra,
-  ])
-  return out.invite
-}
-
-async function enrol(
-  who: string,
-  code: string,
-  device = `${who} laptop`,
-): Promise<{ handle: string; device: string }> {
-  return cliJson([
-    "enroll",
-    "--profile",
-    profile(who),
-    "--server",
-    server.url,
-    "--invite",
-    code,
-    "--device",
-    device,
-  ])
-}
+const invite = (handle: string, name: string, extra: string[] = []) =>
+  operatorInvite(dataDir, handle, name, extra)
+const enrol = (who: string, code: string, device = `${who} laptop`) =>
+  enrolProfile(profile(who), server.url, code, device)
 
 async function send(who: string, target: ["--to" | "--group", string], text: string): Promise<string> {
   sent.push(text)

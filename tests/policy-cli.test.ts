@@ -9,7 +9,7 @@ import { MlsEngine } from "../packages/core/src/mls/mls-engine.js"
 import { loadSuite } from "../packages/core/src/mls/suite.js"
 import type { SuiteName } from "../packages/core/src/mls/suite.js"
 import { openProfile } from "../packages/cli/src/profile/profile.js"
-import { cliJson, runCli, testPassphrase } from "./support/cli.js"
+import { cliJson, enrolProfile, operatorInvite, runCli, testPassphrase } from "./support/cli.js"
 import { startServerProcess } from "./support/server-process.js"
 import type { ServerProcess } from "./support/server-process.js"
 import { plain } from "./support/text.js"
@@ -33,25 +33,9 @@ const dataDir = join(root, "server")
 const profile = (who: string) => join(root, who)
 let server: ServerProcess
 
-async function invite(handle: string, name: string, extra: string[] = []): Promise<string> {
-  return (
-    await cliJson<{ invite: string }>([
-      "admin",
-      "invite",
-      "--data",
-      dataDir,
-      "--handle",
-      handle,
-      "--name",
-      name,
-      ...extra,
-    ])
-  ).invite
-}
-
-async function enrol(who: string, code: string): Promise<void> {
-  await cliJson(["enroll", "--profile", profile(who), "--server", server.url, "--invite", code])
-}
+const invite = (handle: string, name: string, extra: string[] = []) =>
+  operatorInvite(dataDir, handle, name, extra)
+const enrol = (who: string, code: string) => enrolProfile(profile(who), server.url, code)
 
 async function rows(who: string, args: string[]): Promise<Row[]> {
   return cliJson<Row[]>(["messages", "--profile", profile(who), "--all", ...args])
@@ -313,11 +297,23 @@ describe("confidentiality terms", () => {
   })
 
   it("deletes an expired message from the recipient's decrypted store", async () => {
-    const text = "This line self-destructs in three seconds."
-    await cliJson(["send", "--profile", profile("alice"), "--to", "bob", "--expires", "3s", text])
+    const text = "This line self-destructs in fifteen seconds."
+    // Long enough to read it first even on a loaded machine; then wait until it is due.
+    const sent = await cliJson<{ terms: { expiresAt: number } }>([
+      "send",
+      "--profile",
+      profile("alice"),
+      "--to",
+      "bob",
+      "--expires",
+      "15s",
+      text,
+    ])
     const before = await rows("bob", ["--with", "alice"])
-    expect(before.some((r) => plain(r.text) === text && r.terms?.expiresAt !== undefined)).toBe(true)
-    await sleep(3500)
+    expect(before.some((r) => plain(r.text) === text && r.terms?.expiresAt === sent.terms.expiresAt)).toBe(
+      true,
+    )
+    await sleep(Math.max(0, sent.terms.expiresAt - Date.now()) + 500)
     const after = await rows("bob", ["--with", "alice"])
     const gone = after.find((r) => r.id === before.find((b) => plain(b.text) === text)?.id)
     expect(gone?.removed).toBe("expired")
@@ -330,8 +326,8 @@ describe("confidentiality terms", () => {
   })
 
   it("deletes every queued copy of an expired message from the server", async () => {
-    const text = "Carol, read this within four seconds or never."
-    const sent = await cliJson<{ id: string }>([
+    const text = "Carol, read this within fifteen seconds or never."
+    const sent = await cliJson<{ id: string; terms: { expiresAt: number } }>([
       "send",
       "--profile",
       profile("alice"),
@@ -339,7 +335,7 @@ describe("confidentiality terms", () => {
       "carol",
       "--yes",
       "--expires",
-      "4s",
+      "15s",
       text,
     ])
     expect(sent.id).toBeDefined()
@@ -349,7 +345,7 @@ describe("confidentiality terms", () => {
         (db.prepare("SELECT COUNT(*) AS n FROM bodies WHERE expires_at IS NOT NULL").get() as { n: number }).n
       expect(expiring()).toBe(1)
       // The server deletes expired copies every 5 seconds.
-      await sleep(4000 + 6000)
+      await sleep(Math.max(0, sent.terms.expiresAt - Date.now()) + 6000)
       expect(expiring()).toBe(0)
     } finally {
       db.close()

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { toB64 } from "@backchannel/protocol"
 import { TestDevice } from "../packages/server/src/testing/harness.js"
 import { TestMember } from "../packages/server/src/testing/mls.js"
-import { cliJson } from "./support/cli.js"
+import { operatorInvite } from "./support/cli.js"
 import { startServerProcess } from "./support/server-process.js"
 import type { ServerProcess } from "./support/server-process.js"
 
@@ -26,16 +26,7 @@ const member = (d: TestDevice) =>
   })
 
 async function enrolled(handle: string): Promise<TestDevice> {
-  const { invite } = await cliJson<{ invite: string }>([
-    "admin",
-    "invite",
-    "--data",
-    dataDir,
-    "--handle",
-    handle,
-    "--name",
-    handle,
-  ])
+  const invite = await operatorInvite(dataDir, handle, handle)
   const device = new TestDevice({ url: server.url })
   expect((await device.enrol(invite)).status).toBe(200)
   return device

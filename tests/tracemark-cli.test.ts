@@ -7,7 +7,7 @@ import { resampleRgba } from "@backchannel/tracemark"
 import { decodeImageFile, encodeJpeg } from "@backchannel/tracemark/node"
 import { launchBubbleRenderer } from "../bench/tracemark/chromium-bubble.mjs"
 import { openProfile } from "../packages/cli/src/profile/profile.js"
-import { cliJson, testPassphrase } from "./support/cli.js"
+import { cliJson, enrolProfile, operatorInvite, testPassphrase } from "./support/cli.js"
 import { startServerProcess } from "./support/server-process.js"
 import type { ServerProcess } from "./support/server-process.js"
 import { plain } from "./support/text.js"
@@ -69,25 +69,7 @@ function leakFile(name: string, content: string | Uint8Array): string {
 beforeAll(async () => {
   server = await startServerProcess(dataDir)
   for (const who of ["alice", ...recipients]) {
-    const { invite } = await cliJson<{ invite: string }>([
-      "admin",
-      "invite",
-      "--data",
-      dataDir,
-      "--handle",
-      who,
-      "--name",
-      who,
-    ])
-    const me = await cliJson<{ device: string }>([
-      "enroll",
-      "--profile",
-      profile(who),
-      "--server",
-      server.url,
-      "--invite",
-      invite,
-    ])
+    const me = await enrolProfile(profile(who), server.url, await operatorInvite(dataDir, who, who))
     devices.set(who, me.device)
   }
   group = (

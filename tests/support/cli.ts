@@ -77,3 +77,35 @@ export function startCli(args: string[]) {
     },
   }
 }
+
+/** The operator creates a directory entry (if new) and a one-time invite for it; returns the code. */
+export async function operatorInvite(
+  dataDir: string,
+  handle: string,
+  name: string,
+  extra: string[] = [],
+): Promise<string> {
+  const out = await cliJson<{ invite: string }>([
+    "admin",
+    "invite",
+    "--data",
+    dataDir,
+    "--handle",
+    handle,
+    "--name",
+    name,
+    ...extra,
+  ])
+  return out.invite
+}
+
+/** Enrols a device into a new profile directory with an invite code. */
+export function enrolProfile(
+  profileDir: string,
+  serverUrl: string,
+  code: string,
+  deviceName?: string,
+): Promise<{ handle: string; device: string }> {
+  const device = deviceName !== undefined ? ["--device", deviceName] : []
+  return cliJson(["enroll", "--profile", profileDir, "--server", serverUrl, "--invite", code, ...device])
+}

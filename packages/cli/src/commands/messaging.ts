@@ -139,6 +139,27 @@ export const send: Command = {
   },
 }
 
+/** A message as `--json` shows it: `text` is what this device shows its user. */
+async function messageRow(m: MessageRecord, names: Names): Promise<Record<string, unknown>> {
+  return {
+    id: m.id,
+    conversation: m.conversationId,
+    kind: m.kind,
+    sender: m.sender.handle,
+    device: m.sender.deviceId,
+    text: await shownText(m, names),
+    sentAt: m.sentAt,
+    receivedAt: m.receivedAt,
+    outgoing: m.outgoing,
+    ...(m.status !== undefined ? { status: m.status } : {}),
+    ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
+    ...(m.terms !== undefined ? { terms: m.terms } : {}),
+    ...(m.removed !== undefined ? { removed: m.removed } : {}),
+    ...(isHidden(m) ? { hidden: true } : {}),
+    ...(m.forwardedFrom !== undefined ? { forwardedFrom: m.forwardedFrom } : {}),
+  }
+}
+
 async function directId(client: BackchannelClient, handle: string): Promise<string> {
   const direct = await client.directConversation(handle)
   if (direct === undefined) throw usageError(`no conversation with ${handle}`)
@@ -212,23 +233,7 @@ export const messages: Command = {
       if (flag(ctx, "json")) {
         const rows = []
         for (const m of list) {
-          rows.push({
-            id: m.id,
-            conversation: m.conversationId,
-            kind: m.kind,
-            sender: m.sender.handle,
-            device: m.sender.deviceId,
-            text: await shownText(m, names),
-            sentAt: m.sentAt,
-            receivedAt: m.receivedAt,
-            outgoing: m.outgoing,
-            ...(m.status !== undefined ? { status: m.status } : {}),
-            ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
-            ...(m.terms !== undefined ? { terms: m.terms } : {}),
-            ...(m.removed !== undefined ? { removed: m.removed } : {}),
-            ...(isHidden(m) ? { hidden: true } : {}),
-            ...(m.forwardedFrom !== undefined ? { forwardedFrom: m.forwardedFrom } : {}),
-          })
+          rows.push(await messageRow(m, names))
         }
         printJson(ctx.io, rows)
         return
@@ -311,15 +316,7 @@ export const listen: Command = {
       client.events.on("message", (m) => {
         printing = printing.then(async () => {
           if (json) {
-            printJson(ctx.io, {
-              id: m.id,
-              conversation: m.conversationId,
-              kind: m.kind,
-              sender: m.sender.handle,
-              device: m.sender.deviceId,
-              text: await shownText(m, names),
-              sentAt: m.sentAt,
-            })
+            printJson(ctx.io, await messageRow(m, names))
           } else {
             const c = await client.conversation(m.conversationId)
             println(ctx.io, await renderMessage(m, names, `[${await conversationTitle(c, names)}] `))

@@ -1,4 +1,5 @@
 import type { ClientState } from "ts-mls"
+import { toB64 } from "@backchannel/protocol"
 import type { Delivery } from "../ports/delivery.js"
 import type { Clock, Random } from "../ports/platform.js"
 import type { KeyValueStore, WriteOp } from "../ports/store.js"
@@ -7,7 +8,7 @@ import { CoreError } from "../errors.js"
 import type { Directory } from "./directory.js"
 import type { ClientEvents } from "./events.js"
 import { getJson, keys, putJson } from "./records.js"
-import type { ConversationRecord, IdentityRecord, MessageRecord } from "./records.js"
+import type { ConversationRecord, IdentityRecord, MessageEvent, MessageRecord } from "./records.js"
 
 /** Everything the engine's modules share. Every function taking an Engine runs under its mutex. */
 export interface Engine {
@@ -50,6 +51,18 @@ export function loadConversation(e: Engine, groupId: string): Promise<Conversati
   return getJson<ConversationRecord>(e.store, keys.conversation(groupId))
 }
 
+/** Refuses changes and sends in a conversation this device has left or that was frozen. */
+export function assertActive(conversation: ConversationRecord): void {
+  if (conversation.status === "frozen") {
+    throw new CoreError(
+      "POLICY_REFUSED",
+      `this conversation is frozen: ${conversation.frozenReason ?? "its rules were broken"}`,
+    )
+  }
+  if (conversation.status !== "active")
+    throw new CoreError("NOT_A_MEMBER", "you are no longer in that conversation")
+}
+
 export async function requireConversation(e: Engine, groupId: string): Promise<ConversationRecord> {
   const conversation = await loadConversation(e, groupId)
   if (conversation === undefined) throw new CoreError("UNKNOWN_CONVERSATION", "no conversation has that id")
@@ -75,6 +88,26 @@ export class MessageWriter {
     this.ops.push(putJson(key, full), putJson(keys.messageId(full.id), key))
     this.written.push(full)
     return full
+  }
+
+  /** Adds a visible event to a conversation's timeline; `actor` is the member who caused it, if known. */
+  addEvent(
+    conversationId: string,
+    event: MessageEvent,
+    actor?: { handle: string; deviceId: string },
+    id?: string,
+  ): Promise<MessageRecord> {
+    const now = this.e.clock.now()
+    return this.add({
+      id: id ?? toB64(this.e.random.bytes(16)),
+      conversationId,
+      kind: "event",
+      sender: actor ? { handle: actor.handle, deviceId: actor.deviceId } : { handle: "", deviceId: "" },
+      sentAt: now,
+      receivedAt: now,
+      outgoing: actor !== undefined && actor.deviceId === this.e.identity.deviceId,
+      event,
+    })
   }
 
   /** Replaces a record added by this writer (same id and place), e.g. with its tombstone. */

@@ -128,30 +128,12 @@ async function processWelcome(e: Engine, bytes: Uint8Array, writer: MessageWrite
     unread: 0,
   }
   if (frozenReason !== undefined) {
-    await writer.add({
-      id: toB64(e.random.bytes(16)),
-      conversationId: groupId,
-      kind: "event",
-      sender: { handle: "", deviceId: "" },
-      sentAt: now,
-      receivedAt: now,
-      outgoing: false,
-      event: { type: "frozen", reason: frozenReason },
-    })
+    await writer.addEvent(groupId, { type: "frozen", reason: frozenReason })
     ops.push(putJson(keys.conversation(groupId), conversation))
     return { ops, after: () => e.events.emit("conversation", conversation) }
   }
   ops.push(...rememberContacts(e, others))
-  await writer.add({
-    id: toB64(e.random.bytes(16)),
-    conversationId: groupId,
-    kind: "event",
-    sender: { handle: e.identity.handle, deviceId: e.identity.deviceId },
-    sentAt: now,
-    receivedAt: now,
-    outgoing: false,
-    event: { type: "joined" },
-  })
+  await writer.addEvent(groupId, { type: "joined" })
   ops.push(putGroup(e, groupId, state), putJson(keys.conversation(groupId), conversation))
   if (kind === "self" && meta?.createdBy === e.identity.handle) {
     const identity: IdentityRecord = { ...e.identity, selfGroupId: groupId }
@@ -197,19 +179,11 @@ async function applyCommit(
   }
   if (processed.removedSelf) {
     const updated: ConversationRecord = { ...conversation, status: "removed", lastActivityAt: e.clock.now() }
-    await writer.add({
-      id: toB64(e.random.bytes(16)),
-      conversationId: conversation.id,
-      kind: "event",
-      sender: senderOf(processed.committer),
-      sentAt: e.clock.now(),
-      receivedAt: e.clock.now(),
-      outgoing: false,
-      event: {
-        type: "you-were-removed",
-        ...(processed.committer ? { actor: processed.committer.handle } : {}),
-      },
-    })
+    await writer.addEvent(
+      conversation.id,
+      { type: "you-were-removed", ...(processed.committer ? { actor: processed.committer.handle } : {}) },
+      processed.committer,
+    )
     ops.push(
       { type: "delete", key: keys.group(conversation.id) },
       putJson(keys.conversation(conversation.id), updated),
@@ -230,20 +204,11 @@ async function applyCommit(
       frozenReason: reason,
       lastActivityAt: e.clock.now(),
     }
-    await writer.add({
-      id: toB64(e.random.bytes(16)),
-      conversationId: conversation.id,
-      kind: "event",
-      sender: senderOf(processed.committer),
-      sentAt: e.clock.now(),
-      receivedAt: e.clock.now(),
-      outgoing: false,
-      event: {
-        type: "frozen",
-        ...(processed.committer ? { actor: processed.committer.handle } : {}),
-        reason,
-      },
-    })
+    await writer.addEvent(
+      conversation.id,
+      { type: "frozen", ...(processed.committer ? { actor: processed.committer.handle } : {}), reason },
+      processed.committer,
+    )
     ops.push(putJson(keys.conversation(conversation.id), frozen))
     return {
       ops,
@@ -345,8 +310,4 @@ async function applyContent(
   }
   e.identity = identity
   return { ops: [putJson(keys.identity, identity)], after: () => undefined }
-}
-
-function senderOf(member: MlsMember | undefined): { handle: string; deviceId: string } {
-  return member ? { handle: member.handle, deviceId: member.deviceId } : { handle: "", deviceId: "" }
 }

@@ -1,5 +1,4 @@
 import type { ClientState } from "ts-mls"
-import { toB64 } from "@backchannel/protocol"
 import type { MlsMember } from "../mls/mls-engine.js"
 import type { Engine, MessageWriter } from "./context.js"
 import type { ConversationRecord, MemberRecord } from "./records.js"
@@ -41,34 +40,14 @@ export async function recordMembershipChange(
         .filter((h) => handlesBefore.has(h) && handlesAfter.has(h)),
     ),
   ]
-  const base = {
-    conversationId: conversation.id,
-    kind: "event" as const,
-    sender: actor ? { handle: actor.handle, deviceId: actor.deviceId } : { handle: "", deviceId: "" },
-    sentAt: e.clock.now(),
-    receivedAt: e.clock.now(),
-    outgoing: actor?.deviceId === e.identity.deviceId,
-  }
-  const id = () => toB64(e.random.bytes(16))
+  const by = actor?.handle
   if (addedPeople.length > 0) {
-    await writer.add({
-      ...base,
-      id: id(),
-      event: { type: "added", actor: actor?.handle, subjects: addedPeople },
-    })
+    await writer.addEvent(conversation.id, { type: "added", actor: by, subjects: addedPeople }, actor)
   }
   if (removedPeople.length > 0) {
-    await writer.add({
-      ...base,
-      id: id(),
-      event: { type: "removed", actor: actor?.handle, subjects: removedPeople },
-    })
+    await writer.addEvent(conversation.id, { type: "removed", actor: by, subjects: removedPeople }, actor)
   }
   if (deviceChanges.length > 0) {
-    await writer.add({
-      ...base,
-      id: id(),
-      event: { type: "devices", actor: actor?.handle, subjects: deviceChanges },
-    })
+    await writer.addEvent(conversation.id, { type: "devices", actor: by, subjects: deviceChanges }, actor)
   }
 }

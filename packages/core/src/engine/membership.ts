@@ -7,7 +7,7 @@ import { CoreError } from "../errors.js"
 import type { CatchUp } from "./commits.js"
 import { commitChange } from "./commits.js"
 import type { Engine } from "./context.js"
-import { MessageWriter, putGroup, requireConversation, requireGroup } from "./context.js"
+import { assertActive, MessageWriter, putGroup, requireConversation, requireGroup } from "./context.js"
 import { assertVerifiedOnlyAllows, requireFamiliarOrConfirmed } from "./people.js"
 import { keys, putJson } from "./records.js"
 import type { ConversationRecord } from "./records.js"
@@ -27,17 +27,6 @@ export function conversationMeta(conversation: ConversationRecord): GroupMeta {
 export interface PeopleOptions {
   /** The user saw the full directory entries of people never written to before, and agreed. */
   confirmNewPeople?: boolean
-}
-
-function assertChangeable(conversation: ConversationRecord): void {
-  if (conversation.status === "frozen") {
-    throw new CoreError(
-      "POLICY_REFUSED",
-      `this conversation is frozen: ${conversation.frozenReason ?? "its rules were broken"}`,
-    )
-  }
-  if (conversation.status !== "active")
-    throw new CoreError("NOT_A_MEMBER", "this device has left that conversation")
 }
 
 /**
@@ -84,16 +73,7 @@ export async function createConversation(
     unread: 0,
   }
   const writer = new MessageWriter(e)
-  await writer.add({
-    id: toB64(e.random.bytes(16)),
-    conversationId: groupId,
-    kind: "event",
-    sender: { handle: e.identity.handle, deviceId: e.identity.deviceId },
-    sentAt: now,
-    receivedAt: now,
-    outgoing: true,
-    event: { type: "created", actor: e.identity.handle },
-  })
+  await writer.addEvent(groupId, { type: "created", actor: e.identity.handle }, e.identity)
   await e.store.batch([
     putGroup(e, groupId, state),
     putJson(keys.conversation(groupId), conversation),
@@ -115,7 +95,7 @@ export async function addPeople(
   options: PeopleOptions = {},
 ): Promise<boolean> {
   const conversation = await requireConversation(e, groupId)
-  assertChangeable(conversation)
+  assertActive(conversation)
   if (
     conversation.kind === "direct" &&
     handles.some((h) => h !== e.identity.handle && h !== conversation.peer)
@@ -228,7 +208,7 @@ export async function removePeople(
   catchUp: CatchUp,
 ): Promise<boolean> {
   const conversation = await requireConversation(e, groupId)
-  assertChangeable(conversation)
+  assertActive(conversation)
   const targets = new Set(handles)
   if (targets.has(e.identity.handle))
     throw new CoreError("INVALID_INPUT", "you cannot remove yourself this way")

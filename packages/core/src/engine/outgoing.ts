@@ -5,22 +5,11 @@ import type { Content, Terms } from "../content/content.js"
 import { CoreError } from "../errors.js"
 import type { CatchUp } from "./commits.js"
 import type { Engine } from "./context.js"
-import { MessageWriter, putGroup, requireConversation, requireGroup } from "./context.js"
+import { assertActive, MessageWriter, putGroup, requireConversation, requireGroup } from "./context.js"
 import { outgoingMarks, recipientsOf } from "./marks.js"
 import { expiryIndex } from "./terms.js"
 import { decodeJson, getJson, keys, putJson } from "./records.js"
-import type { ConversationRecord, MessageRecord, OutboxEntry } from "./records.js"
-
-function assertCanSend(conversation: ConversationRecord): void {
-  if (conversation.status === "frozen") {
-    throw new CoreError(
-      "POLICY_REFUSED",
-      `this conversation is frozen: ${conversation.frozenReason ?? "its rules were broken"}`,
-    )
-  }
-  if (conversation.status !== "active")
-    throw new CoreError("NOT_A_MEMBER", "you are no longer in that conversation")
-}
+import type { MessageRecord, OutboxEntry } from "./records.js"
 
 /**
  * Encrypts content for a conversation and hands it to the server. The advanced group state is stored
@@ -36,7 +25,7 @@ export async function sendContent(
 ): Promise<void> {
   for (let attempt = 0; attempt < e.settings.maxRetries; attempt++) {
     const conversation = await requireConversation(e, groupId)
-    assertCanSend(conversation)
+    assertActive(conversation)
     const state = await requireGroup(e, groupId)
     const { message, newState } = await e.mls.encrypt(state, encodeContent(content))
     await e.store.batch([putGroup(e, groupId, newState)])
@@ -85,7 +74,7 @@ export async function sendText(
   if (text.length > maxTextChars)
     throw new CoreError("INVALID_INPUT", `a message holds at most ${maxTextChars} characters`)
   const conversation = await requireConversation(e, groupId)
-  assertCanSend(conversation)
+  assertActive(conversation)
   const id = toB64(e.random.bytes(16))
   const sentAt = e.clock.now()
   const reply = options.replyTo !== undefined ? { replyTo: options.replyTo } : {}

@@ -86,16 +86,7 @@ export async function applyDefaults(
   id: string,
   writer: MessageWriter,
 ): Promise<ConversationRecord> {
-  await writer.add({
-    id,
-    conversationId: conversation.id,
-    kind: "event",
-    sender: actor,
-    sentAt: e.clock.now(),
-    receivedAt: e.clock.now(),
-    outgoing: actor.handle === e.identity.handle,
-    event: { type: "terms", actor: actor.handle, defaults },
-  })
+  await writer.addEvent(conversation.id, { type: "terms", actor: actor.handle, defaults }, actor, id)
   const { defaultTerms: _previous, ...rest } = conversation
   return Object.keys(defaults).length === 0 ? rest : { ...rest, defaultTerms: defaults }
 }
