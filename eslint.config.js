@@ -10,7 +10,14 @@ const portablePackages = [
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/node_modules/**", "test-artifacts/**", "**/*.d.ts"],
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "**/.tsbuild/**",
+      "test-artifacts/**",
+      "test-results/**",
+      "**/*.d.ts",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
@@ -69,7 +76,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.test.ts", "tests/**/*.ts", "bench/**/*.ts", "bench/**/*.mjs", "scripts/**/*.mjs"],
+    files: [
+      "**/*.test.ts",
+      "tests/**/*.ts",
+      "bench/**/*.ts",
+      "bench/**/*.mjs",
+      "scripts/**/*.mjs",
+      "packages/web/scripts/**/*.mjs",
+    ],
     rules: {
       "no-console": "off",
       "@typescript-eslint/no-non-null-assertion": "off",

@@ -2,7 +2,8 @@
 // Brings a fresh clone (or an existing checkout) to a runnable state:
 //   1. installs npm dependencies when package-lock.json changed (native addons compile from source),
 //   2. with --test, installs the Debian packages the test suite drives (Chromium),
-//   3. builds every package (TypeScript project references; incremental).
+//   3. builds every package (TypeScript project references; incremental),
+//   4. builds the web app (vite) into packages/web/dist, which `backchannel serve` serves.
 // Idempotent: a second run with nothing changed takes a few seconds.
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -84,8 +85,20 @@ function build() {
   run(join(root, "node_modules", ".bin", "tsc"), ["-b"])
 }
 
+function buildWeb() {
+  log("building the web app (vite build)")
+  run(
+    join(root, "node_modules", ".bin", "vite"),
+    ["build", "--config", "vite.config.mjs", "--logLevel", "warn"],
+    {
+      cwd: join(root, "packages", "web"),
+    },
+  )
+}
+
 checkNode()
 installNpmDependencies()
 if (forTests) installSystemPackages(testPackages)
 build()
+buildWeb()
 log("ready")

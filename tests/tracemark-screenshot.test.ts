@@ -40,6 +40,11 @@ describe("tracemark end to end in Chromium", () => {
     const degraded = decodeImageFile(encodeJpeg(resampleRgba(shot, 0.5), 70))
     const { reading, scale } = decodeImage(degraded, template, "m")
     expect(scale).toBeCloseTo(0.5, 1)
+    // Line-break marks are read from where Chromium's lines end, and read correctly.
+    const breaks = template.slots.filter((slot) => slot.channel === "line-break")
+    const readBreaks = breaks.filter((slot) => reading.observed[slot.index] !== null)
+    expect(readBreaks.length).toBeGreaterThanOrEqual(2)
+    for (const slot of readBreaks) expect(reading.observed[slot.index]).toBe(copy.choices[slot.index])
     const results = attribute([reading], candidates)
     expect(results[0]?.id).toBe(`device-${leaker}`)
     expect(results[0]?.adjustedP).toBeLessThanOrEqual(1e-6)

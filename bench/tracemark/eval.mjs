@@ -48,6 +48,7 @@ function newStats() {
     trials: 0,
     words: 0,
     readable: 0,
+    breaks: 0,
     errors: 0,
     correct: Object.fromEntries(NS.map((n) => [n, 0])),
     conclusive: 0,
@@ -67,6 +68,10 @@ function score(stats, readings, candidates, leaker, words) {
   stats.trials++
   stats.words += words
   stats.readable += mine.readable
+  for (const r of readings)
+    r.observed.forEach((o, i) => {
+      if (o !== null && r.slots[i].channel === "line-break") stats.breaks++
+    })
   stats.errors += mine.readable - mine.agreements
   for (const n of NS) {
     const adj = Math.min(1, mine.pValue * n * leaks)
@@ -89,6 +94,7 @@ const rowOf = (name, s) => [
   name,
   s.trials,
   (s.readable / Math.max(1, s.trials)).toFixed(1),
+  (s.breaks / Math.max(1, s.trials)).toFixed(1),
   (s.readable / Math.max(1, s.words)).toFixed(2),
   s.readable === 0 ? "-" : (s.errors / s.readable).toFixed(4),
   ...NS.map((n) => pct(s.correct[n] / Math.max(1, s.trials))),
@@ -99,6 +105,7 @@ const header = [
   "condition",
   "trials",
   "bits read",
+  "of which line breaks",
   "bits/word",
   "BER",
   ...NS.map((n) => `attributed n=${n}`),
@@ -336,6 +343,7 @@ const summary = {
   tracemark_screenshot_trials: shotAll.trials,
   tracemark_screenshot_bit_error_rate: (shotAll.errors / shotAll.readable).toFixed(5),
   tracemark_screenshot_bits_read: (shotAll.readable / shotAll.trials).toFixed(1),
+  tracemark_screenshot_line_break_bits: (shotAll.breaks / shotAll.trials).toFixed(1),
   tracemark_innocent_trials: global.innocent,
   tracemark_false_accusations: global.falseAccusations,
   tracemark_pasted_attribution_rate: (stats("pasted").correct[100] / stats("pasted").trials).toFixed(4),

@@ -25,6 +25,8 @@ export interface StartServerOptions {
   /** Further tuning (rate limits, timeouts...). */
   config?: ConfigOverrides
   clock?: Clock
+  /** A built web app (packages/web/dist) to serve at `/`. */
+  webRoot?: string
 }
 
 export interface RunningServer {
@@ -48,7 +50,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (options.queueTtlDays !== undefined) config.queueTtlMs = options.queueTtlDays * 24 * 60 * 60 * 1000
   let app
   try {
-    app = createApp(store, { config, clock, logger: log })
+    app = createApp(store, {
+      config,
+      clock,
+      logger: log,
+      ...(options.webRoot !== undefined ? { webRoot: options.webRoot } : {}),
+    })
   } catch (err) {
     await store.close()
     throw err

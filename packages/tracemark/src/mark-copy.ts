@@ -3,7 +3,13 @@ import { placeLine } from "./layout/place-line.js"
 import type { BubbleGeometry } from "./layout/geometry.js"
 import { slotChoice } from "./prf.js"
 import { invisibleForms, type MarkOptions } from "./slots.js"
-import { buildTemplate, type MessageTemplate, type WordTemplate } from "./template.js"
+import {
+  bubbleHeight,
+  buildTemplate,
+  copyLines,
+  type MessageTemplate,
+  type WordTemplate,
+} from "./template.js"
 
 /** A piece of a placed word: text, or one glyph form centred in a fixed-width cell. */
 export type RenderPiece = { text: string; cellWidth?: number }
@@ -77,14 +83,15 @@ export function renderChoices(
 ): { text: string; plan: RenderPlan } {
   const pick = (slot: number): number => choices[slot] ?? 0
   const words: RenderWord[] = []
-  const paragraphs: string[][] = template.lines.length === 0 ? [] : [[]]
+  const lines = copyLines(template, pick)
+  const paragraphs: string[][] = lines.length === 0 ? [] : [[]]
   let paragraph = 0
-  template.lines.forEach((line, li) => {
+  lines.forEach((line, li) => {
     while (paragraph < line.paragraph) {
       paragraphs.push([])
       paragraph++
     }
-    for (const placed of placeLine(template, li, pick)) {
+    for (const placed of placeLine(template, line, pick)) {
       const unit = template.units[placed.unit]
       if (unit === undefined) continue
       for (const { word, dx } of placed.words) {
@@ -111,7 +118,7 @@ export function renderChoices(
     text: paragraphs.map((p) => p.join("")).join("\n"),
     plan: {
       width: template.width,
-      height: template.height,
+      height: bubbleHeight(template, lines.length),
       geometry: template.options.geometry,
       words,
       overlay: overlayCells(template, choices),

@@ -1,7 +1,8 @@
 import type { BubbleGeometry } from "./layout/geometry.js"
 
 /** What kind of mark a slot carries. */
-export type SlotChannel = "glyph" | "sentence-space" | "shift" | "overlay" | "invisible" | "wording"
+export type SlotChannel =
+  "glyph" | "sentence-space" | "shift" | "line-break" | "overlay" | "invisible" | "wording"
 
 /**
  * One place where copies differ. Slots depend only on (text, options), never on a recipient, so a
@@ -20,7 +21,7 @@ export interface Slot {
 export interface MarkOptions {
   /** Glyph forms (quotes, apostrophes, dashes, ellipses) and sentence spacing. Default on. */
   typographic?: boolean
-  /** Per-word shifts of ±1 px in the rendered bubble. Default on. */
+  /** Per-word shifts of ±0.6 px and line-break positions in the rendered bubble. Default on. */
   layout?: boolean
   /** Faint tiled code behind the text. Default on. */
   overlay?: boolean

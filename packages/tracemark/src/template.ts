@@ -1,6 +1,14 @@
 import { typographicPieces, type Piece } from "./channels/typographic.js"
 import { findWordingSites, type WordingSite } from "./channels/wording.js"
 import { textAdvance } from "./font/metrics.js"
+import {
+  breakBounds,
+  breakParagraph,
+  lineLimit,
+  type BreakUnit,
+  type LineTemplate,
+  type ParagraphTemplate,
+} from "./layout/break-lines.js"
 import { defaultGeometry } from "./layout/geometry.js"
 import {
   invisibleForms,
@@ -23,6 +31,7 @@ export interface WordTemplate {
 /** A layout unit: one word, or the words of one wording site, which stay on one line. */
 export interface UnitTemplate {
   paragraph: number
+  /** The unit's line in the natural layout (every line-break slot at option 0). */
   line: number
   /** One entry per option of `wordingSlot` (a single entry when there is none). */
   variants: WordTemplate[][]
@@ -35,12 +44,11 @@ export interface UnitTemplate {
   invisibleSlots: number[]
   firstInParagraph: boolean
   reserve: number
+  /** Gap before the unit when it is not first on its line (a space, plus the double-space extra). */
+  gap: number
 }
 
-export interface LineTemplate {
-  paragraph: number
-  units: number[]
-}
+export type { LineTemplate, ParagraphTemplate } from "./layout/break-lines.js"
 
 /** Everything about a message's copies that does not depend on the recipient. */
 export interface MessageTemplate {
@@ -48,10 +56,14 @@ export interface MessageTemplate {
   options: ResolvedOptions
   slots: Slot[]
   units: UnitTemplate[]
+  /** Each paragraph's units and its line-break slots. */
+  paragraphs: ParagraphTemplate[]
+  /** The natural layout (every line-break slot at option 0); a copy's lines come from `copyLines`. */
   lines: LineTemplate[]
   overlaySlots: number[]
-  /** Bubble size in CSS px. */
+  /** Bubble width in CSS px: the same for every copy (the widest line any copy can have). */
   width: number
+  /** Bubble height of the natural layout; a copy with early line breaks may be taller (`copyHeight`). */
   height: number
 }
 
@@ -107,14 +119,14 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
   }
   const sites = options.wording ? findWordingSites(text) : []
   const units: UnitTemplate[] = []
-  const lines: LineTemplate[] = []
+  const paragraphs: ParagraphTemplate[] = []
   const space = textAdvance(" ", g.fontSize)
-  const limit = g.maxContentWidth - 2 * g.shift
+  const limit = lineLimit(g)
   let maxLine = 0
 
-  const paragraphs = text.split("\n")
+  const paragraphTexts = text.split("\n")
   let offset = 0
-  paragraphs.forEach((paragraph, p) => {
+  paragraphTexts.forEach((paragraph, p) => {
     const tokens: RawToken[] = []
     for (const m of paragraph.matchAll(/\S+/g)) {
       tokens.push({ start: offset + m.index, end: offset + m.index + m[0].length, text: m[0] })
@@ -134,9 +146,7 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
       if (site !== null && last?.site === site) last.tokens.push(token)
       else groups.push({ tokens: [token], site })
     }
-    let line: LineTemplate = { paragraph: p, units: [] }
-    lines.push(line)
-    let cursor = 0
+    const paragraphUnits: number[] = []
     let previousText = ""
     groups.forEach((group, gi) => {
       const first = group.tokens[0]
@@ -207,19 +217,11 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
         }
       }
       const shiftSlot = options.layout ? addSlot(`s:${unitIndex}`, "shift", ["left", "right"]) : null
-      const gap = line.units.length === 0 ? 0 : space + (sentenceSlot === null ? 0 : g.sentenceExtra)
-      if (line.units.length > 0 && cursor + gap + reserve > limit) {
-        maxLine = Math.max(maxLine, cursor)
-        line = { paragraph: p, units: [] }
-        lines.push(line)
-        cursor = reserve
-      } else {
-        cursor += gap + reserve
-      }
-      line.units.push(unitIndex)
+      const gap = firstInParagraph ? 0 : space + (sentenceSlot === null ? 0 : g.sentenceExtra)
+      paragraphUnits.push(unitIndex)
       units.push({
         paragraph: p,
-        line: lines.length - 1,
+        line: -1,
         variants,
         variantWidths,
         wordingSlot,
@@ -228,10 +230,27 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
         invisibleSlots,
         firstInParagraph,
         reserve,
+        gap,
       })
       previousText = unitText
     })
-    maxLine = Math.max(maxLine, cursor)
+    // Line-break slots: as many as the most breaks any copy of this paragraph can have.
+    const breakUnits = paragraphUnits.map((u) => breakUnitOf(units[u]))
+    const bounds = breakBounds(breakUnits, limit)
+    maxLine = Math.max(maxLine, bounds.maxWidth)
+    const breakSlots: number[] = []
+    if (options.layout) {
+      for (let k = 0; k < bounds.maxBreaks; k++)
+        breakSlots.push(addSlot(`b:${p}:${k}`, "line-break", ["natural break", "one word earlier"]))
+    }
+    paragraphs.push({ units: paragraphUnits, breakSlots })
+  })
+  const lines = layoutParagraphs(paragraphs, units, limit, () => 0)
+  lines.forEach((line, l) => {
+    for (const u of line.units) {
+      const unit = units[u]
+      if (unit !== undefined) unit.line = l
+    }
   })
   const overlaySlots: number[] = []
   if (options.overlay) {
@@ -245,11 +264,42 @@ export function buildTemplate(text: string, markOptions: MarkOptions = {}): Mess
     options,
     slots,
     units,
+    paragraphs,
     lines,
     overlaySlots,
     width: contentWidth + 2 * g.padX,
     height: lines.length * g.lineHeight + 2 * g.padY,
   }
+}
+
+function breakUnitOf(unit: UnitTemplate | undefined): BreakUnit {
+  return { reserve: unit?.reserve ?? 0, gap: unit?.gap ?? 0 }
+}
+
+function layoutParagraphs(
+  paragraphs: readonly ParagraphTemplate[],
+  units: readonly UnitTemplate[],
+  limit: number,
+  pick: (slot: number) => number,
+): LineTemplate[] {
+  const lines: LineTemplate[] = []
+  paragraphs.forEach((paragraph, p) => {
+    const breakUnits = paragraph.units.map((u) => breakUnitOf(units[u]))
+    for (const [a, b] of breakParagraph(breakUnits, paragraph.breakSlots, limit, pick))
+      lines.push({ paragraph: p, units: paragraph.units.slice(a, b) })
+  })
+  return lines
+}
+
+/** A copy's lines: where its line-break choices put each unit. */
+export function copyLines(template: MessageTemplate, pick: (slot: number) => number): LineTemplate[] {
+  return layoutParagraphs(template.paragraphs, template.units, lineLimit(template.options.geometry), pick)
+}
+
+/** The bubble height of a layout with `lineCount` lines, CSS px. */
+export function bubbleHeight(template: MessageTemplate, lineCount: number): number {
+  const g = template.options.geometry
+  return lineCount * g.lineHeight + 2 * g.padY
 }
 
 /** The slots of a message: depends only on (text, options), never on a recipient. */

@@ -1,4 +1,6 @@
-import { resolve } from "node:path"
+import { existsSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 import {
   createInvite,
   isLogLevel,
@@ -13,18 +15,27 @@ import { flag, positiveInt, requireOption, stringOption } from "./shared.js"
 import type { Command } from "./types.js"
 import { jsonOption } from "./types.js"
 
+/** The web app built by scripts/setup.mjs (packages/web/dist), if it exists beside this CLI. */
+function builtWebApp(): string | undefined {
+  const dir = fileURLToPath(new URL("../../../web/dist/", import.meta.url))
+  return existsSync(join(dir, "index.html")) ? dir : undefined
+}
+
 export const serve: Command = {
   name: "serve",
   summary: "run the delivery server on its embedded SQLite database",
   usage:
-    "serve --data DIR [--host 127.0.0.1] [--port 8080] [--queue-ttl-days 30] [--log-level warn] [--json]",
+    "serve --data DIR [--host 127.0.0.1] [--port 8080] [--queue-ttl-days 30] [--rate-limit 200/400] [--log-level warn] [--web-root DIR | --no-web] [--json]",
   options: {
     ...jsonOption,
     data: { type: "string" },
     host: { type: "string" },
     port: { type: "string" },
     "queue-ttl-days": { type: "string" },
+    "rate-limit": { type: "string" },
     "log-level": { type: "string" },
+    "web-root": { type: "string" },
+    "no-web": { type: "boolean" },
   },
   run: async (ctx) => {
     const dataDir = resolve(requireOption(ctx, "data"))
@@ -35,11 +46,37 @@ export const serve: Command = {
     const queueTtlDays = positiveInt(ctx, "queue-ttl-days") ?? 30
     const logLevel = stringOption(ctx, "log-level") ?? "warn"
     if (!isLogLevel(logLevel)) throw usageError(`--log-level is one of ${logLevels.join(", ")}`)
-    const server = await startServer({ dataDir, host, port, queueTtlDays, logLevel })
+    const webOption = stringOption(ctx, "web-root")
+    const webRoot = flag(ctx, "no-web")
+      ? undefined
+      : webOption !== undefined
+        ? resolve(webOption)
+        : builtWebApp()
+    if (webRoot !== undefined && !existsSync(join(webRoot, "index.html"))) {
+      throw usageError("--web-root must be a built web app (a directory with index.html)")
+    }
+    const rateLimit = rateLimitOption(stringOption(ctx, "rate-limit"))
+    const server = await startServer({
+      dataDir,
+      host,
+      port,
+      queueTtlDays,
+      logLevel,
+      ...(webRoot !== undefined ? { webRoot } : {}),
+      ...(rateLimit !== undefined ? { config: { rateLimit } } : {}),
+    })
     if (flag(ctx, "json")) {
-      printJson(ctx.io, { url: server.url, dataDir })
+      printJson(ctx.io, {
+        url: server.url,
+        dataDir,
+        ...(webRoot !== undefined ? { app: `${server.url}/` } : {}),
+      })
     } else {
       println(ctx.io, `Backchannel server listening on ${server.url}`)
+      if (webRoot !== undefined) {
+        println(ctx.io, `Web app: ${server.url}/ (open it in a browser)`)
+        println(ctx.io, `  an invite opens as a link too: ${server.url}/#/enrol?code=CODE`)
+      } else println(ctx.io, "Web app not built: run `node scripts/setup.mjs` to build packages/web.")
       println(ctx.io, `Data directory: ${dataDir} (SQLite, WAL); queued messages kept ${queueTtlDays} days.`)
       println(ctx.io, "Create the first invite from another terminal (this works while the server runs):")
       println(
@@ -58,6 +95,18 @@ export const serve: Command = {
     })
     await server.close()
   },
+}
+
+/** `--rate-limit PER_SECOND/BURST`: each device's token bucket (requests and WebSocket frames). */
+function rateLimitOption(text: string | undefined): { perSecond: number; burst: number } | undefined {
+  if (text === undefined) return undefined
+  const match = /^([0-9]{1,7})\/([0-9]{1,7})$/.exec(text)
+  const perSecond = Number(match?.[1])
+  const burst = Number(match?.[2])
+  if (match === null || perSecond < 1 || burst < 1) {
+    throw usageError("--rate-limit is PER_SECOND/BURST, e.g. 200/400 (whole numbers, at least 1)")
+  }
+  return { perSecond, burst }
 }
 
 export const adminInvite: Command = {

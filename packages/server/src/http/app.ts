@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto"
+import { STATUS_CODES } from "node:http"
+import type { Socket } from "node:net"
 import { limits, ProtocolError } from "@backchannel/protocol"
 import Fastify from "fastify"
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify"
@@ -17,6 +19,7 @@ import type { ServiceContext } from "../service/context.js"
 import type { ServerStore } from "../store/types.js"
 import { WsHub, wsPath } from "../ws/hub.js"
 import { routes } from "./routes.js"
+import { attachWebRoot, loadWebRoot } from "./web-root.js"
 import type { RouteSpec } from "./routes.js"
 
 export interface AppOptions {
@@ -27,6 +30,8 @@ export interface AppOptions {
   bus?: Bus
   /** Defaults to node:crypto randomBytes. */
   random?: (length: number) => Uint8Array
+  /** A built web app (packages/web/dist) to serve at `/`, with strict security headers. */
+  webRoot?: string
 }
 
 /** Runtime controls of a Backchannel app, reachable as `app.backchannel`. */
@@ -75,6 +80,8 @@ export function createApp(store: ServerStore, options: AppOptions = {}): Fastify
     frameworkErrors: (err, _request, reply) => {
       sendError(reply, toProtocolError(err).error)
     },
+    // Requests Node's HTTP parser refuses never reach a route: answer them in the documented form too.
+    clientErrorHandler: answerClientError,
   })
 
   const control: AppControl = {
@@ -134,9 +141,11 @@ export function createApp(store: ServerStore, options: AppOptions = {}): Fastify
     sendError(reply, error)
   })
 
-  app.setNotFoundHandler((_request, reply) => {
+  const notFound = (reply: FastifyReply) => {
     sendError(reply, new ProtocolError("NOT_FOUND"))
-  })
+  }
+  if (options.webRoot !== undefined) attachWebRoot(app, loadWebRoot(options.webRoot), notFound)
+  else app.setNotFoundHandler((_request, reply) => notFound(reply))
 
   for (const spec of routes) registerRoute(app, spec, ctx, authenticator)
 
@@ -195,6 +204,33 @@ function registerRoute(
       return result
     },
   })
+}
+
+/**
+ * Answers a request Node's HTTP parser refused (malformed request line or headers, bad Content-Length or
+ * chunk size, headers beyond the size limit) with a documented error body, then closes the connection:
+ * PAYLOAD_TOO_LARGE (413) for oversized headers, VALIDATION_FAILED (400) for everything else. Without this,
+ * Fastify's default answer is an undocumented `{"error": "Bad Request", "statusCode": 400}`.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+    // A client that never finished its request gets no answer; its connection is closed.
+    socket.destroy()
+    return
+  }
+  const error = new ProtocolError(
+    err.code === "HPE_HEADER_OVERFLOW" ? "PAYLOAD_TOO_LARGE" : "VALIDATION_FAILED",
+  )
+  const body = JSON.stringify(error.toBody())
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ""}\r\n` +
+      "Connection: close\r\nCache-Control: no-store\r\nContent-Type: application/json; charset=utf-8\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
 }
 
 function sendError(reply: FastifyReply, error: ProtocolError): void {

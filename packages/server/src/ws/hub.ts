@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http"
 import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
 import { ProtocolError, wsCloseCodes } from "@backchannel/protocol"
@@ -47,11 +48,16 @@ export class WsHub implements SessionHost {
     })
     const path = (request.url ?? "").split("?")[0]
     if (path !== wsPath) {
-      refuse(socket, 404, "Not Found")
+      refuse(socket, new ProtocolError("NOT_FOUND"))
       return
     }
     if (this.closing) {
-      refuse(socket, 503, "Service Unavailable")
+      refuse(socket, new ProtocolError("UNAVAILABLE"))
+      return
+    }
+    if (!isValidHandshake(request)) {
+      // Checked here so the answer is a documented error rather than the ws library's text/html one.
+      refuse(socket, new ProtocolError("WS_PROTOCOL"))
       return
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
@@ -126,6 +132,34 @@ export class WsHub implements SessionHost {
   }
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+/** What the ws library requires of an upgrade request (RFC 6455 §4.2.1), checked before it sees it. */
+function isValidHandshake(request: IncomingMessage): boolean {
+  const key = request.headers["sec-websocket-key"]
+  const version = request.headers["sec-websocket-version"]
+  const protocols = request.headers["sec-websocket-protocol"]
+  return (
+    request.method === "GET" &&
+    request.headers.upgrade?.toLowerCase() === "websocket" &&
+    typeof key === "string" &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key) &&
+    (version === "13" || version === "8") &&
+    (protocols === undefined || isTokenList(protocols))
+  )
+}
+
+/** A comma-separated list of distinct HTTP tokens (what ws accepts as Sec-WebSocket-Protocol). */
+function isTokenList(value: string): boolean {
+  const tokens = value.split(",").map((t) => t.trim())
+  return (
+    tokens.every((t) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(t)) && new Set(tokens).size === tokens.length
+  )
+}
+
+/** Refuses an upgrade with the documented JSON error body and closes the connection. */
+function refuse(socket: Duplex, error: ProtocolError): void {
+  const body = JSON.stringify(error.toBody())
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ""}\r\nConnection: close\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
 }

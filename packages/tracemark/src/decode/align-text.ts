@@ -9,6 +9,8 @@ export interface LeakToken {
   invisible: string[]
   /** Number of space characters between the previous token and this one. */
   spacesBefore: number
+  /** Whether a line break separates this token from the previous one (OCR keeps a bubble's lines). */
+  newlineBefore: boolean
 }
 
 /** Splits a leak into whitespace-separated tokens, remembering spacing and zero-width marks. */
@@ -27,7 +29,13 @@ export function tokenizeLeak(leak: string): LeakToken[] {
     }
     const raw = removeInvisible(body)
     if (raw === "") continue
-    tokens.push({ raw, key: foldToken(raw), invisible, spacesBefore: ws.replace(/[\n\r]/g, "").length })
+    tokens.push({
+      raw,
+      key: foldToken(raw),
+      invisible,
+      spacesBefore: ws.replace(/[\n\r]/g, "").length,
+      newlineBefore: /[\n\r]/.test(ws),
+    })
   }
   return tokens
 }

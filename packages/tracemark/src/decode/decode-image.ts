@@ -1,7 +1,8 @@
+import { fitLine, lineLimit } from "../layout/break-lines.js"
 import { placeLine, type PlacedUnit } from "../layout/place-line.js"
 import { checkImage, luma, lumaPlane, type RgbaImage } from "../image/rgba.js"
 import type { Reading } from "../reading.js"
-import type { MessageTemplate } from "../template.js"
+import { bubbleHeight, type LineTemplate, type MessageTemplate } from "../template.js"
 import { locateBubble, type BubbleBox } from "./locate-bubble.js"
 import { readOverlay } from "./read-overlay.js"
 import { formArea, unitInk, type UnitInk } from "./unit-ink.js"
@@ -45,8 +46,6 @@ export function decodeImage(
   const g = template.options.geometry
   const box = locateBubble(image, g)
   const s = (box.right - box.left) / template.width
-  const sy = (box.bottom - box.top) / template.height
-  const aspectError = Math.abs(sy / s - 1)
   const { width, height } = image
   const lum = lumaPlane(image)
   const samples: number[] = []
@@ -65,7 +64,11 @@ export function decodeImage(
   }
   const toX = (u: number): number => box.left + u * s
   const toY = (v: number): number => box.top + v * s
-  const lines: LineMeasure[] = template.lines.map((_, l) => {
+  const rows = new Map<number, LineMeasure>()
+  /** The ink profile (column sums of darkness) of the bubble's l-th text line. */
+  const rowMeasure = (l: number): LineMeasure => {
+    const known = rows.get(l)
+    if (known !== undefined) return known
     const profile = new Float64Array(width)
     const ya = Math.max(0, Math.round(toY(g.padY + l * g.lineHeight)))
     const yb = Math.min(height, Math.round(toY(g.padY + (l + 1) * g.lineHeight)))
@@ -73,8 +76,10 @@ export function decodeImage(
     const xb = Math.min(width, Math.ceil(box.right))
     for (let y = ya; y < yb; y++)
       for (let x = xa; x < xb; x++) profile[x] = (profile[x] ?? 0) + darkness(x, y)
-    return { profile }
-  })
+    const measured = { profile }
+    rows.set(l, measured)
+    return measured
+  }
   /** Ink centroid (bubble CSS x) and mass (CSS px²) of a line's columns between CSS x a and b. */
   const measure = (line: LineMeasure, a: number, b: number): { centroid: number; mass: number } => {
     const xa = Math.max(0, Math.ceil(toX(a) - 0.5))
@@ -90,6 +95,20 @@ export function decodeImage(
   }
 
   const observed: (number | null)[] = template.slots.map(() => null)
+  /** The right end of a text line's ink (bubble CSS x): where the last 0.5 CSS px² of ink begins. */
+  const inkRightEdge = (l: number): number | null => {
+    const { profile } = rowMeasure(l)
+    const xa = Math.max(0, Math.floor(box.left))
+    let mass = 0
+    for (let x = Math.min(width - 1, Math.ceil(box.right)); x >= xa; x--) {
+      mass += (profile[x] ?? 0) / (s * s)
+      if (mass >= 0.5) return (x + 0.5 - box.left) / s
+    }
+    return null
+  }
+  const lines = readLineBreaks(template, { rowMeasure, measure, inkRightEdge }, observed)
+  const sy = (box.bottom - box.top) / bubbleHeight(template, lines.length)
+  const aspectError = Math.abs(sy / s - 1)
   let offset = 0
   let slope = 0
   const correction = (u: number): number => offset + slope * (u - template.width / 2)
@@ -97,9 +116,8 @@ export function decodeImage(
   for (let iteration = 0; iteration < 3; iteration++) {
     allUnits = []
     const residuals: { u: number; e: number }[] = []
-    template.lines.forEach((line, l) => {
-      const measureLine = lines[l]
-      if (measureLine === undefined) return
+    lines.forEach((line, l) => {
+      const measureLine = rowMeasure(l)
       const free: number[] = []
       line.units.forEach((u, k) => {
         const unit = template.units[u]
@@ -118,7 +136,7 @@ export function decodeImage(
           values.set(slot, rest % n)
           rest = Math.floor(rest / n)
         }
-        const placedLine = placeLine(template, l, (slot) => values.get(slot) ?? 0)
+        const placedLine = placeLine(template, line, (slot) => values.get(slot) ?? 0)
         const inks = placedLine.map((p) => unitInk(p, g.fontSize))
         let score = 0
         const units: Hypothesis["units"] = []
@@ -207,4 +225,149 @@ export function decodeImage(
     aspectError,
     fitResidual,
   }
+}
+
+type Measure = (line: LineMeasure, a: number, b: number) => { centroid: number; mass: number }
+
+/** Ink in the surely-covered part of a unit, relative to the unit's ink: ≈1 when present, ≈0 when not. */
+const presentAbove = 0.4
+const absentBelow = 0.12
+
+/**
+ * Reads the line-break slots and returns the copy's lines. Paragraph by paragraph, line by line: greedy
+ * filling gives the natural break; the line's last unit is either on this line (natural break) or was
+ * moved to the next (a break one unit earlier). Its ink is measured over the part of its place that it
+ * covers under every wording and sentence-spacing hypothesis of the line; a clear presence or absence is
+ * read, anything in between is an erasure (the more likely layout is followed).
+ */
+function readLineBreaks(
+  template: MessageTemplate,
+  image: {
+    rowMeasure: (l: number) => LineMeasure
+    measure: Measure
+    inkRightEdge: (l: number) => number | null
+  },
+  observed: (number | null)[],
+): LineTemplate[] {
+  const { rowMeasure, measure } = image
+  const g = template.options.geometry
+  const limit = lineLimit(g)
+  const lines: LineTemplate[] = []
+  const widthOf = (unit: number, pickMax: boolean): number => {
+    const widths = template.units[unit]?.variantWidths ?? [0]
+    const target = pickMax ? Math.max(...widths) : Math.min(...widths)
+    return Math.max(0, widths.indexOf(target))
+  }
+  template.paragraphs.forEach((paragraph, p) => {
+    const breakUnits = paragraph.units.map((u) => ({
+      reserve: template.units[u]?.reserve ?? 0,
+      gap: template.units[u]?.gap ?? 0,
+    }))
+    if (breakUnits.length === 0) {
+      lines.push({ paragraph: p, units: [] })
+      return
+    }
+    let start = 0
+    let k = 0
+    while (start < breakUnits.length) {
+      let { end } = fitLine(breakUnits, start, limit)
+      if (end < breakUnits.length) {
+        const slot = paragraph.breakSlots[k]
+        if (slot !== undefined && end - start >= 2) {
+          const line: LineTemplate = { paragraph: p, units: paragraph.units.slice(start, end) }
+          const extremes = [false, true].map((pickMax) => {
+            const placed = placeLine(template, line, (sl) => {
+              const owner = template.slots[sl]
+              if (owner?.channel === "sentence-space") return pickMax ? 1 : 0
+              if (owner?.channel !== "wording") return 0
+              const unit = line.units.find((u) => template.units[u]?.wordingSlot === sl)
+              return unit === undefined ? 0 : widthOf(unit, pickMax)
+            })
+            const last = placed[placed.length - 1]
+            if (last === undefined) return null
+            const ink = unitInk(last, g.fontSize)
+            return {
+              left: g.padX + last.nominalX + ink.inkMin,
+              right: g.padX + last.nominalX + ink.inkMax,
+              ink,
+            }
+          })
+          const [lo, hi] = extremes
+          if (lo !== null && lo !== undefined && hi !== null && hi !== undefined) {
+            const a = Math.max(lo.left, hi.left) + g.shift
+            const b = Math.min(lo.right, hi.right) - g.shift
+            const expected = Math.min(
+              (lo.ink.area * (b - a)) / Math.max(1, lo.right - lo.left),
+              (hi.ink.area * (b - a)) / Math.max(1, hi.right - hi.left),
+            )
+            if (b - a >= 2 && expected > 0) {
+              const ratio = measure(rowMeasure(lines.length), a, b).mass / expected
+              if (ratio >= presentAbove) observed[slot] = 0
+              else if (ratio <= absentBelow) observed[slot] = 1
+              if (ratio < (presentAbove + absentBelow) / 2) end--
+            } else {
+              // Wording variants move the last unit too much: compare where the line's ink ends with
+              // where it would end, with and without the last unit, under every hypothesis of the line.
+              const option = readByRightEdge(template, line, image.inkRightEdge(lines.length))
+              if (option.clear) observed[slot] = option.value
+              if (option.value === 1) end--
+            }
+          }
+        }
+        k++
+      }
+      lines.push({ paragraph: p, units: paragraph.units.slice(start, end) })
+      start = end
+    }
+  })
+  return lines
+}
+
+const maxEnumeratedBreak = 8
+
+/**
+ * Decides whether a line ends with its last unit (0) or with the one before (1) from where the line's
+ * ink ends, against the ends every wording and sentence-spacing hypothesis predicts. Clear when the
+ * measured end is within 1.5 px of one option's predictions and at least 3 px from the other's.
+ */
+function readByRightEdge(
+  template: MessageTemplate,
+  line: LineTemplate,
+  measured: number | null,
+): { value: 0 | 1; clear: boolean } {
+  if (measured === null) return { value: 1, clear: false }
+  const g = template.options.geometry
+  const free: number[] = []
+  line.units.forEach((u, k) => {
+    const unit = template.units[u]
+    if (unit === undefined) return
+    if (unit.wordingSlot !== null) free.push(unit.wordingSlot)
+    if (unit.sentenceSlot !== null && k > 0) free.push(unit.sentenceSlot)
+  })
+  const enumerated = free.slice(0, maxEnumeratedBreak)
+  const combos = enumerated.reduce((n, slot) => n * (template.slots[slot]?.options ?? 1), 1)
+  const distance = [Infinity, Infinity]
+  for (let c = 0; c < combos; c++) {
+    const values = new Map<number, number>()
+    let rest = c
+    for (const slot of enumerated) {
+      const n = template.slots[slot]?.options ?? 1
+      values.set(slot, rest % n)
+      rest = Math.floor(rest / n)
+    }
+    const placed = placeLine(template, line, (slot) => values.get(slot) ?? 0)
+    const ends = [placed[placed.length - 1], placed[placed.length - 2]].map((p) =>
+      p === undefined ? null : g.padX + p.nominalX + unitInk(p, g.fontSize).inkMax,
+    )
+    ends.forEach((end, option) => {
+      if (end === null) return
+      const d = Math.max(0, Math.abs(measured - end) - g.shift)
+      distance[option] = Math.min(distance[option] ?? Infinity, d)
+    })
+  }
+  const [d0 = Infinity, d1 = Infinity] = distance
+  const value = d0 <= d1 ? 0 : 1
+  const near = Math.min(d0, d1)
+  const far = Math.max(d0, d1)
+  return { value, clear: near <= 1.5 && far >= 3 }
 }

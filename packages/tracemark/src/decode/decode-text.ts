@@ -1,7 +1,8 @@
+import { fitLine, lineLimit } from "../layout/break-lines.js"
 import type { Reading } from "../reading.js"
 import { invisibleForms } from "../slots.js"
 import type { MessageTemplate, WordTemplate } from "../template.js"
-import { alignUnits, tokenizeLeak, type LeakToken } from "./align-text.js"
+import { alignUnits, tokenizeLeak, type LeakToken, type UnitMatch } from "./align-text.js"
 
 /** Forms that a stripper folds other forms into: reading one of these from a stripped text proves nothing. */
 const foldTargets = new Set(["'", '"', "..."])
@@ -81,5 +82,50 @@ export function decodeText(leak: string, template: MessageTemplate, messageId: s
       })
     }
   })
+  readTextLineBreaks(template, tokens, matches, observed)
   return { messageId, slots: template.slots, observed, stripped, source: "text" }
+}
+
+/**
+ * Reads line-break slots from a leak that keeps the bubble's lines (OCR of a screenshot does; pasted
+ * text does not: its only line breaks are between paragraphs). Paragraph by paragraph, each break is
+ * read from whether the leak's line ends before the natural break's last unit (one unit earlier) or
+ * after it; at the first break the leak does not show, the rest of that paragraph is left unread.
+ */
+function readTextLineBreaks(
+  template: MessageTemplate,
+  tokens: readonly LeakToken[],
+  matches: readonly UnitMatch[],
+  observed: (number | null)[],
+): void {
+  const newlines = tokens.filter((t, i) => i > 0 && t.newlineBefore).length
+  if (newlines <= template.paragraphs.length - 1) return
+  const limit = lineLimit(template.options.geometry)
+  const startsLine = (unit: number | undefined): boolean => {
+    if (unit === undefined) return false
+    const token = tokens[matches[unit]?.token ?? -1]
+    return token?.newlineBefore === true
+  }
+  for (const paragraph of template.paragraphs) {
+    const breakUnits = paragraph.units.map((u) => ({
+      reserve: template.units[u]?.reserve ?? 0,
+      gap: template.units[u]?.gap ?? 0,
+    }))
+    let start = 0
+    let k = 0
+    while (start < breakUnits.length) {
+      let { end } = fitLine(breakUnits, start, limit)
+      if (end >= breakUnits.length) break
+      const slot = paragraph.breakSlots[k]
+      if (slot !== undefined && end - start >= 2) {
+        const early = startsLine(paragraph.units[end - 1])
+        const natural = startsLine(paragraph.units[end])
+        if (early === natural) break
+        observed[slot] = early ? 1 : 0
+        if (early) end--
+      }
+      k++
+      start = end
+    }
+  }
 }

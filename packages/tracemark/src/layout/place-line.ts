@@ -1,5 +1,5 @@
 import { textAdvance } from "../font/metrics.js"
-import type { MessageTemplate, WordTemplate } from "../template.js"
+import type { LineTemplate, MessageTemplate, WordTemplate } from "../template.js"
 
 export interface PlacedUnit {
   unit: number
@@ -17,14 +17,12 @@ export interface PlacedUnit {
 export type Pick = (slot: number) => number
 
 /**
- * Places the units of one line for given wording, sentence-spacing and shift options. Line breaks come
- * from the template (recipient-independent); only positions within a line depend on the options.
+ * Places the units of one line (from `copyLines`) for given wording, sentence-spacing and shift options.
+ * Which units share a line depends only on the line-break slots; positions within a line on the rest.
  */
-export function placeLine(template: MessageTemplate, lineIndex: number, pick: Pick): PlacedUnit[] {
+export function placeLine(template: MessageTemplate, line: LineTemplate, pick: Pick): PlacedUnit[] {
   const g = template.options.geometry
   const space = textAdvance(" ", g.fontSize)
-  const line = template.lines[lineIndex]
-  if (line === undefined) return []
   const placed: PlacedUnit[] = []
   let cursor = g.shift
   line.units.forEach((u, k) => {
