@@ -7,7 +7,16 @@ import { cliJson, enrolProfile, operatorInvite } from "./support/cli.js"
 import { startServerProcess } from "./support/server-process.js"
 import type { ServerProcess } from "./support/server-process.js"
 import { plain } from "./support/text.js"
-import { axeViolations, enrolInBrowser, launchChromium, openUser, shoot } from "./support/web.js"
+import {
+  axeViolations,
+  compose,
+  enrolInBrowser,
+  launchChromium,
+  openUser,
+  shoot,
+  shownTexts,
+  waitForText,
+} from "./support/web.js"
 import type { WebUser } from "./support/web.js"
 
 const root = mkdtempSync(join(tmpdir(), "bc-web-"))
@@ -24,30 +33,8 @@ async function openConversation(page: Page, title: string): Promise<void> {
 }
 
 async function send(page: Page, text: string): Promise<void> {
-  const composer = page.getByTestId("composer")
-  await composer.fill(text)
-  await composer.press("Enter")
+  await compose(page, text)
   await page.getByTestId("sent-bubble").filter({ hasText: text }).waitFor()
-}
-
-/** Plain texts of the messages the page shows (received bubbles are read from their accessible label). */
-async function shownTexts(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    Array.from(document.querySelectorAll("[data-testid=message]")).map((m) => {
-      const marked = m.querySelector("[data-testid=marked-bubble]")
-      return marked?.getAttribute("aria-label") ?? m.querySelector(".bubble")?.textContent ?? ""
-    }),
-  )
-}
-
-async function waitForText(page: Page, text: string): Promise<void> {
-  const started = Date.now()
-  for (;;) {
-    if ((await shownTexts(page)).map(plain).includes(text)) return
-    if (Date.now() - started > 30_000)
-      throw new Error(`"${text}" never appeared; shown: ${(await shownTexts(page)).join(" | ")}`)
-    await page.waitForTimeout(100)
-  }
 }
 
 beforeAll(async () => {
@@ -126,9 +113,7 @@ describe("the web app against a real server in Chromium", () => {
     // Bob sees the conversation, with both messages as his own marked copies, and answers.
     await openConversation(bob.page, "Alice Martin")
     await waitForText(bob.page, "The draft communique is attached to the agenda.")
-    expect((await shownTexts(bob.page)).map(plain)).toContain(
-      "Good morning Bob, are you free for a call at ten?",
-    )
+    expect(await shownTexts(bob.page)).toContain("Good morning Bob, are you free for a call at ten?")
     expect(await bob.page.getByTestId("marked-bubble").count()).toBeGreaterThanOrEqual(2)
     await expect
       .poll(() => bob.page.locator(".sender-title").first().textContent())
@@ -221,9 +206,7 @@ describe("the web app against a real server in Chromium", () => {
     await alice.page.getByTestId("connection").filter({ hasText: "Connected" }).waitFor({ timeout: 60_000 })
     await openConversation(alice.page, "Bob Keller")
     await waitForText(alice.page, "Yes, ten works. I will call you.")
-    expect((await shownTexts(alice.page)).map(plain)).toContain(
-      "The draft communique is attached to the agenda.",
-    )
+    expect(await shownTexts(alice.page)).toContain("The draft communique is attached to the agenda.")
     expect(alice.errors.filter((e) => /Content Security Policy/i.test(e))).toEqual([])
     expect(bob.errors.filter((e) => /Content Security Policy/i.test(e))).toEqual([])
   })

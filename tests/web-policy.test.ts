@@ -7,7 +7,16 @@ import { cliJson, enrolProfile, operatorInvite } from "./support/cli.js"
 import { startServerProcess } from "./support/server-process.js"
 import type { ServerProcess } from "./support/server-process.js"
 import { plain } from "./support/text.js"
-import { axeViolations, enrolInBrowser, launchChromium, openUser, shoot } from "./support/web.js"
+import {
+  axeViolations,
+  compose,
+  enrolInBrowser,
+  launchChromium,
+  openUser,
+  shoot,
+  shownTexts,
+  waitForText,
+} from "./support/web.js"
 import type { WebUser } from "./support/web.js"
 
 // Confidentiality terms, the right people in the room and the trust ledger, in the web app in Chromium,
@@ -40,40 +49,6 @@ async function openConversation(page: Page, title: string | RegExp): Promise<voi
   await page.goto(`${server.url}/#/`)
   await page.getByTestId("conversation-row").filter({ hasText: title }).first().click()
   await page.getByRole("heading", { level: 1, name: title }).waitFor()
-}
-
-/** Plain texts of the messages the page shows (marked bubbles are read from their accessible label). */
-async function shownTexts(page: Page): Promise<string[]> {
-  const texts = await page.evaluate(() =>
-    Array.from(document.querySelectorAll("[data-testid=message]")).map((m) => {
-      const marked = m.querySelector("[data-testid=marked-bubble]")
-      return marked?.getAttribute("aria-label") ?? m.querySelector(".bubble")?.textContent ?? ""
-    }),
-  )
-  return texts.map(plain)
-}
-
-async function waitForText(page: Page, text: string): Promise<void> {
-  await expect.poll(() => shownTexts(page), { timeout: 30_000 }).toContain(text)
-}
-
-/** Types a message, chooses its terms in the composer, and sends it with Enter. */
-async function compose(
-  page: Page,
-  text: string,
-  terms: { label?: string; expiry?: string; viewOnce?: boolean; noForward?: boolean } = {},
-): Promise<void> {
-  if (Object.keys(terms).length > 0) {
-    const toggle = page.getByTestId("terms-toggle")
-    if ((await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click()
-    if (terms.label !== undefined) await page.getByLabel("Label", { exact: true }).selectOption(terms.label)
-    if (terms.expiry !== undefined) await page.getByLabel("Disappears after").selectOption(terms.expiry)
-    if (terms.viewOnce === true) await page.getByLabel("View once").check()
-    if (terms.noForward === true) await page.getByLabel("No forwarding or copying").check()
-  }
-  const composer = page.getByTestId("composer")
-  await composer.fill(text)
-  await composer.press("Enter")
 }
 
 /**

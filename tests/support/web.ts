@@ -2,8 +2,10 @@ import { mkdirSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { chromium } from "playwright-core"
+import { expect } from "vitest"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { repoRoot } from "./paths.js"
+import { plain } from "./text.js"
 
 export const chromiumArgs = [
   "--headless",
@@ -88,4 +90,46 @@ export async function axeViolations(page: Page): Promise<string[]> {
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact ?? ""}, ${v.nodes.length} nodes)`)
+}
+
+/** Plain texts of the messages the page shows (marked bubbles are read from their accessible label). */
+export async function shownTexts(page: Page): Promise<string[]> {
+  const texts = await page.evaluate(() =>
+    Array.from(document.querySelectorAll("[data-testid=message]")).map((m) => {
+      const marked = m.querySelector("[data-testid=marked-bubble]")
+      return marked?.getAttribute("aria-label") ?? m.querySelector(".bubble")?.textContent ?? ""
+    }),
+  )
+  return texts.map(plain)
+}
+
+/** Waits (up to 30 s) until the page shows a message with this plain text. */
+export async function waitForText(page: Page, text: string): Promise<void> {
+  await expect.poll(() => shownTexts(page), { timeout: 30_000 }).toContain(text)
+}
+
+export interface ComposedTerms {
+  label?: string
+  expiry?: string
+  viewOnce?: boolean
+  noForward?: boolean
+}
+
+/**
+ * Types a message, chooses its terms in the composer, and sends it with Enter, once the composer is no
+ * longer busy with the previous message (Enter is ignored while a send is on its way).
+ */
+export async function compose(page: Page, text: string, terms: ComposedTerms = {}): Promise<void> {
+  const composer = page.getByTestId("composer")
+  await expect.poll(() => composer.getAttribute("aria-busy"), { timeout: 30_000 }).toBe("false")
+  if (Object.keys(terms).length > 0) {
+    const toggle = page.getByTestId("terms-toggle")
+    if ((await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click()
+    if (terms.label !== undefined) await page.getByLabel("Label", { exact: true }).selectOption(terms.label)
+    if (terms.expiry !== undefined) await page.getByLabel("Disappears after").selectOption(terms.expiry)
+    if (terms.viewOnce === true) await page.getByLabel("View once").check()
+    if (terms.noForward === true) await page.getByLabel("No forwarding or copying").check()
+  }
+  await composer.fill(text)
+  await composer.press("Enter")
 }

@@ -224,12 +224,14 @@ export function Composer({
   const send = () => {
     const body = text.trim()
     if (body === "" || sending) return
+    const sentTerms = terms
     setSending(true)
     setError(undefined)
-    onSend(body, terms)
+    onSend(body, sentTerms)
       .then(() => {
-        setText("")
-        setTerms(noTerms)
+        // Clear only what was sent: anything typed or chosen while the message was on its way stays.
+        setText((current) => (current.trim() === body ? "" : current))
+        setTerms((current) => (current === sentTerms ? noTerms : current))
       })
       .catch((err: unknown) => {
         setError(err instanceof EngineError || err instanceof Error ? err.message : "Not sent.")
@@ -274,10 +276,11 @@ export function Composer({
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
+          aria-busy={sending}
           data-testid="composer"
         />
         <button type="button" className="primary" onClick={send} disabled={sending || text.trim() === ""}>
-          Send
+          {sending ? "Sending…" : "Send"}
         </button>
       </div>
     </div>
