@@ -1,5 +1,5 @@
 import { hkdf, randomBytes, scrypt } from "node:crypto"
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { fromB64, toB64, utf8 } from "@backchannel/protocol"
@@ -11,6 +11,7 @@ import type { MinimalWebSocket } from "@backchannel/transport"
 import WebSocket from "ws"
 import { z } from "zod"
 import { CliError } from "../cli-error.js"
+import { acquireProfileLock } from "./lock.js"
 import { SqliteStore } from "./sqlite-store.js"
 
 const scryptAsync = promisify(scrypt) as (
@@ -135,7 +136,7 @@ export async function openProfile(dir: string, source: SecretSource): Promise<Pr
 }
 
 function openWithKey(dir: string, key: Uint8Array): Profile {
-  const unlock = acquireLock(dir)
+  const unlock = acquireProfileLock(dir)
   let sqlite: SqliteStore
   try {
     sqlite = new SqliteStore(join(dir, "profile.db"))
@@ -206,40 +207,3 @@ function ensureKeyFile(path: string): string {
   return path
 }
 
-/**
- * One process at a time per profile: two processes advancing the same MLS group state would corrupt
- * it. A lock left by a process that no longer runs is taken over.
- */
-function acquireLock(dir: string): () => void {
-  const path = join(dir, "profile.lock")
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, "wx", 0o600)
-      writeFileSync(fd, String(process.pid))
-      closeSync(fd)
-      return () => {
-        rmSync(path, { force: true })
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err
-      const pid = Number(readFileSync(path, "utf8"))
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new CliError(
-          "PROFILE_IN_USE",
-          `the profile is in use by another backchannel process (pid ${pid})`,
-        )
-      }
-      rmSync(path, { force: true })
-    }
-  }
-  throw new CliError("PROFILE_IN_USE", "the profile lock could not be taken")
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
