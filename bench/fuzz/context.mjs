@@ -2,7 +2,7 @@
 // suite 1) to mutate: application messages at the group's epoch and at a past one, a message of another
 // group, a commit, a Welcome and key packages. Works against any HTTP target (a real process over fetch,
 // or Fastify's inject in this process).
-import { generateKeyPairSync, randomBytes, sign } from "node:crypto"
+import { randomBytes, sign } from "node:crypto"
 import {
   authHeaders,
   credentialIdentity,
@@ -15,6 +15,7 @@ import {
   wsAuthSigningBytes,
 } from "@backchannel/protocol"
 import { createInvite } from "@backchannel/server"
+import { okpGenerate } from "../../packages/mls-crypto/dist/node/okp-jwk.js"
 import {
   createApplicationMessage,
   createCommit,
@@ -68,11 +69,11 @@ export function injectTarget(app) {
 export class FuzzDevice {
   constructor(target) {
     this.target = target
-    const { privateKey } = generateKeyPairSync("ed25519")
+    // Not generateKeyPairSync: on Node 20 exporting its keys can deadlock (see okpGenerate).
+    const { privateKey, d, x } = okpGenerate("Ed25519")
     this.privateKey = privateKey
-    const jwk = privateKey.export({ format: "jwk" })
-    this.seed = fromB64(jwk.d)
-    this.publicKey = fromB64(jwk.x)
+    this.seed = d
+    this.publicKey = x
     this.tracemarkPublicKey = new Uint8Array(randomBytes(32))
     this.deviceId = ""
     this.handle = ""

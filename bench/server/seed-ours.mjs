@@ -2,9 +2,10 @@
 // not measured): enrolling tens of thousands of devices through invites would dominate the run.
 // Rows are exactly what enrolment and group creation/commits write: an entry and a device per index
 // (its real Ed25519 public key), groups at epoch 0 and their members.
-import { generateKeyPairSync, randomBytes } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import Database from "better-sqlite3"
+import { okpGenerate } from "../../packages/mls-crypto/dist/node/okp-jwk.js"
 import { SqliteStore, databasePath } from "../../packages/server/dist/index.js"
 import { fanoutGroups, offlineGroups, pairs } from "./layout.mjs"
 
@@ -28,13 +29,14 @@ export async function seedOurs(dataDir, deviceCount) {
   const groups = { pair: [], fan10: [], fan100: [], offline: [] }
   db.transaction(() => {
     for (let i = 0; i < deviceCount; i++) {
-      const { privateKey, publicKey } = generateKeyPairSync("ed25519")
-      const pub = publicKey.export({ format: "jwk" }).x
+      // Not generateKeyPairSync: on Node 20 exporting its keys deadlocks now and then (see okpGenerate);
+      // that was the seeding hang of earlier runs.
+      const { d, x } = okpGenerate("Ed25519")
       const deviceId = randomBytes(16).toString("base64url")
       const handle = `bench${i}`
       insertEntry.run(handle, handle, handle, now)
-      insertDevice.run(i + 1, deviceId, handle, Buffer.from(pub, "base64url"), randomBytes(32), now)
-      devices.push({ deviceId, key: privateKey.export({ format: "jwk" }).d })
+      insertDevice.run(i + 1, deviceId, handle, Buffer.from(x), randomBytes(32), now)
+      devices.push({ deviceId, key: Buffer.from(d).toString("base64url") })
     }
     let ref = 0
     const add = (kind, members) => {

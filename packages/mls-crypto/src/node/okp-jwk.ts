@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto"
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from "node:crypto"
 
 /**
  * Raw 32-byte Ed25519/X25519 keys in and out of node:crypto `KeyObject`s through JWK (RFC 8037 §2:
@@ -39,4 +39,19 @@ export function okpPrivateBytes(key: KeyObject): Uint8Array {
 /** The 32-byte public key `x` of a public or private KeyObject. */
 export function okpPublicBytes(key: KeyObject): Uint8Array {
   return fromB64url(key.export({ format: "jwk" }).x)
+}
+
+/**
+ * A new key pair: 32 bytes from the CSPRNG as the private key (RFC 8032 §5.1.5 for Ed25519; RFC 7748 §5 /
+ * RFC 9180 §7.1.3 for X25519, where any 32 bytes are a private key and clamping happens inside X25519),
+ * imported into a KeyObject, the public key derived by node:crypto.
+ *
+ * Not `generateKeyPairSync`: on Node 20, exporting a key made by it can deadlock the process when a
+ * garbage collection inside the export finalises the key-generation job, which then waits on the lock the
+ * export holds (seen here: a loop of generate-and-export hangs every time within 300,000 keys).
+ */
+export function okpGenerate(crv: OkpCurve): { privateKey: KeyObject; d: Uint8Array; x: Uint8Array } {
+  const d = new Uint8Array(randomBytes(32))
+  const privateKey = okpPrivateKey(crv, d)
+  return { privateKey, d, x: okpPublicBytes(privateKey) }
 }

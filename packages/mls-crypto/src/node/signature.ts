@@ -1,8 +1,8 @@
-import { createPrivateKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto"
+import { createPrivateKey, sign, verify, type KeyObject } from "node:crypto"
 import type { Signature } from "ts-mls"
 import type { LruCache } from "../lru-cache.js"
 import { fingerprint, ownedBytes } from "./bytes.js"
-import { okpPrivateBytes, okpPrivateKey, okpPublicBytes, okpPublicKey } from "./okp-jwk.js"
+import { okpGenerate, okpPrivateKey, okpPublicKey } from "./okp-jwk.js"
 
 export interface Ed25519Caches {
   readonly signing: LruCache<KeyObject>
@@ -50,11 +50,10 @@ export function makeNodeEd25519(caches: Ed25519Caches): Signature {
       return verify(null, message, verifyingKey(publicKey), signature)
     },
     async keygen() {
-      const pair = generateKeyPairSync("ed25519")
-      const signKey = okpPrivateBytes(pair.privateKey)
+      const pair = okpGenerate("Ed25519")
       // A new key is about to sign its KeyPackage and LeafNode: keep the KeyObject we already have.
-      caches.signing.set(fingerprint(signKey), pair.privateKey)
-      return { signKey, publicKey: okpPublicBytes(pair.publicKey) }
+      caches.signing.set(fingerprint(pair.d), pair.privateKey)
+      return { signKey: pair.d, publicKey: pair.x }
     },
   }
 }

@@ -1,8 +1,8 @@
-import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto"
+import { createPublicKey, diffieHellman, type KeyObject } from "node:crypto"
 import { Dhkem, KemId, LABEL_DKP_PRK, LABEL_SK, type DhkemPrimitives, type KdfInterface } from "@hpke/common"
 import { asBytes, ownedArrayBuffer } from "./bytes.js"
 import { NodeHkdfSha256 } from "./hkdf.js"
-import { okpPrivateBytes, okpPrivateKey, okpPublicBytes, okpPublicKey } from "./okp-jwk.js"
+import { okpGenerate, okpPrivateKey, okpPublicBytes, okpPublicKey } from "./okp-jwk.js"
 
 const empty = new Uint8Array(0)
 const keyLength = 32
@@ -85,10 +85,10 @@ export class NodeX25519Primitives implements DhkemPrimitives {
   }
 
   async generateKeyPair(): Promise<CryptoKeyPair> {
-    const pair = generateKeyPairSync("x25519")
+    const pair = okpGenerate("X25519")
     return {
-      privateKey: new NodeX25519Key("private", pair.privateKey, okpPrivateBytes(pair.privateKey)),
-      publicKey: new NodeX25519Key("public", pair.publicKey, okpPublicBytes(pair.publicKey)),
+      privateKey: new NodeX25519Key("private", pair.privateKey, pair.d),
+      publicKey: new NodeX25519Key("public", okpPublicKey("X25519", pair.x), pair.x),
     }
   }
 

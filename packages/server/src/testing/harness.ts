@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, sign } from "node:crypto"
+import { createPrivateKey, randomBytes, sign } from "node:crypto"
 import type { KeyObject } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -157,7 +157,12 @@ export class TestDevice {
     public clock: Clock = { now: () => Date.now() },
   ) {
     this.server = { url: server.url, wsUrl: server.wsUrl ?? `${server.url.replace(/^http/, "ws")}/v1/ws` }
-    const { privateKey } = generateKeyPairSync("ed25519")
+    // A random 32-byte Ed25519 private key imported as JWK, not generateKeyPairSync: on Node 20 exporting a
+    // key made by that can deadlock the process (see packages/mls-crypto/src/node/okp-jwk.ts).
+    const privateKey = createPrivateKey({
+      key: { kty: "OKP", crv: "Ed25519", d: randomBytes(32).toString("base64url"), x: "" },
+      format: "jwk",
+    })
     this.privateKey = privateKey
     const jwk = privateKey.export({ format: "jwk" })
     if (jwk.d === undefined || jwk.x === undefined) throw new Error("no JWK")
