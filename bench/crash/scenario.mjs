@@ -13,42 +13,16 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { BackchannelClient } from "@backchannel/core"
 import { createInvite } from "@backchannel/server"
 import { createProfile } from "../../packages/cli/dist/profile/profile.js"
+import { cliBin, serveProcess } from "../lib/serve.mjs"
 
-const cliBin = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url))
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Starts `backchannel serve` on loopback; resolves once it prints its URL. */
+/** Starts `backchannel serve` on loopback; `ready` resolves once it prints its URL. */
 function startServer(dataDir, port) {
-  const child = spawn(
-    process.execPath,
-    [cliBin, "serve", "--data", dataDir, "--host", "127.0.0.1", "--port", String(port), "--json"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  )
-  let output = ""
-  child.stdout.setEncoding("utf8")
-  child.stderr.setEncoding("utf8")
-  child.stderr.on("data", (chunk) => (output += chunk))
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })))
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000)
-    child.stdout.on("data", (chunk) => {
-      output += chunk
-      const line = output.split("\n").find((l) => l.startsWith("{") && l.includes('"url"'))
-      if (line !== undefined) {
-        clearTimeout(timer)
-        resolve(JSON.parse(line).url)
-      }
-    })
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer)
-      reject(new Error(`server exited (${code ?? signal}) before it was ready:\n${output}`))
-    })
-  })
-  return { child, ready, exited, output: () => output }
+  return serveProcess(dataDir, { port })
 }
 
 function runCli(args) {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { chromium } from "playwright-core"
+import { launchChromium } from "../lib/chromium.mjs"
 import { PNG } from "pngjs"
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "packages", "tracemark")
@@ -17,18 +17,9 @@ html,body{margin:0;padding:0;background:#ffffff}
 #stage{position:absolute;left:40px;top:40px}
 </style></head><body><div id="stage"></div></body></html>`
 
-export const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-]
-
 /** Launches Chromium; `open(dpr)` gives a renderer at that device pixel ratio. */
 export async function launchBubbleRenderer() {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs })
+  const browser = await launchChromium()
   const blocked = []
   async function open(deviceScaleFactor) {
     const context = await browser.newContext({ deviceScaleFactor, viewport: { width: 480, height: 900 } })

@@ -12,10 +12,9 @@ import { loadavg, tmpdir } from "node:os"
 import { join, extname } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import { chromium } from "playwright-core"
 import { build } from "vite"
 import { table, updateSummary, writeJson, writeSection } from "../lib/results.mjs"
-import { chromiumArgs } from "../tracemark/chromium-bubble.mjs"
+import { launchChromium } from "../lib/chromium.mjs"
 import { measureBundle } from "../../packages/web/scripts/bundle-budget.mjs"
 
 const { values } = parseArgs({
@@ -42,7 +41,7 @@ await build({
 })
 
 const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".woff": "font/woff" }
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs })
+const browser = await launchChromium()
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
 await context.route("**/*", async (route) => {
   const url = new URL(route.request().url())

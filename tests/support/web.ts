@@ -1,25 +1,12 @@
 import { mkdirSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
-import { chromium } from "playwright-core"
 import { expect } from "vitest"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { repoRoot } from "./paths.js"
 import { plain } from "./text.js"
 
-export const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-]
-
-/** The Debian Chromium, driven by playwright-core (no browser is downloaded). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs })
-}
+export { launchChromium } from "../../bench/lib/chromium.mjs"
 
 export const screenshotDir = join(repoRoot, "test-results", "web-screenshots")
 
