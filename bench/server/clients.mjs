@@ -108,10 +108,14 @@ export class OursClient {
   }
 }
 
+/** The Multi-User Chat (XEP-0045) service that bench/server/install-prosody.sh configures. */
+export const MUC_HOST = "conference.localhost"
+
 /**
  * XMPP over raw TCP (RFC 6120/6121), just what the bench needs: stream, SASL PLAIN, resource binding,
- * initial presence, <message type="chat"> with the base64 ciphertext as body. Incoming stanzas are
- * not parsed as XML; the client only extracts <body> contents, which are base64 (no markup inside).
+ * initial presence, <message type="chat"> (or type="groupchat" to a room of MUC_HOST) with the base64
+ * ciphertext as body. Incoming stanzas are not parsed as XML: the client cuts the stream into
+ * <message> elements and extracts their <body> contents, which are base64 (no markup inside).
  */
 export class XmppClient {
   constructor(port, user, password, localAddress) {
@@ -202,33 +206,69 @@ export class XmppClient {
     return new Promise((resolve) => this.pings.set(id, resolve))
   }
 
+  /**
+   * Joins a MUC room as occupant `nick`, asking for no history (XEP-0045 §7.2.14), so that the room's
+   * replay of earlier messages never reaches the generator. The room must not be locked (see
+   * install-prosody.sh); the join is complete once a later ping() is answered.
+   */
+  joinRoom(room, nick) {
+    this.socket.write(
+      `<presence to='${room}@${MUC_HOST}/${nick}'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>`,
+    )
+  }
+
   drain() {
-    let b = this.buffer
+    const b = this.buffer
     if (this.pings !== undefined && this.pings.size > 0) {
       for (const [id, resolve] of this.pings) {
-        if (b.includes(id)) {
+        if (b.includes(`'${id}'`) || b.includes(`"${id}"`)) {
           this.pings.delete(id)
           resolve()
         }
       }
     }
+    let pos = 0
     for (;;) {
-      const start = b.indexOf("<body>")
+      const start = b.indexOf("<message", pos)
       if (start < 0) break
-      const end = b.indexOf("</body>", start)
-      if (end < 0) break
-      this.onMessage(b.slice(start + 6, end))
-      b = b.slice(end + 7)
+      const tagEnd = b.indexOf(">", start)
+      if (tagEnd < 0) {
+        pos = start
+        break
+      }
+      const openTag = b.slice(start, tagEnd + 1)
+      if (openTag.endsWith("/>")) {
+        pos = tagEnd + 1
+        continue
+      }
+      const end = b.indexOf("</message>", tagEnd)
+      if (end < 0) {
+        pos = start
+        break
+      }
+      pos = end + 10
+      // A bounced message (e.g. a groupchat from a non-occupant): a send error, never a delivery.
+      if (/type=['"]error['"]/.test(openTag)) {
+        this.onAck(
+          false,
+          undefined,
+          /<([a-z-]+) xmlns=['"]urn:ietf:params:xml:ns:xmpp-stanzas/.exec(b.slice(tagEnd, end))?.[1] ??
+            "error",
+        )
+        continue
+      }
+      const body = b.indexOf("<body>", tagEnd)
+      if (body >= 0 && body < end) this.onMessage(b.slice(body + 6, b.indexOf("</body>", body)))
     }
-    // Keep an unfinished <body> (or the tail that may start one) for the next chunk.
-    const open = b.indexOf("<body>")
-    this.buffer = open >= 0 ? b.slice(open) : b.slice(-64)
+    // Keep an unfinished <message> for the next chunk; else only a tail that may start one (or a ping id).
+    const rest = b.slice(pos)
+    this.buffer = rest.startsWith("<message") ? rest : rest.slice(-64)
   }
 
+  /** One message: type groupchat to a room of MUC_HOST, type chat to a user (both as bare JIDs). */
   send(to, bytes) {
-    this.socket.write(
-      `<message to='${to}@localhost' type='chat'><body>${bytes.toString("base64")}</body></message>`,
-    )
+    const type = to.endsWith(`@${MUC_HOST}`) ? "groupchat" : "chat"
+    this.socket.write(`<message to='${to}' type='${type}'><body>${bytes.toString("base64")}</body></message>`)
   }
 
   flushAck() {}

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs"
 import os from "node:os"
 import { performance } from "node:perf_hooks"
 import Database from "better-sqlite3"
-import { OursClient, XmppClient } from "./clients.mjs"
+import { MUC_HOST, OursClient, XmppClient } from "./clients.mjs"
 import { OFFLINE, OFFLINE_BASE, ONLINE, RAMP_BASE, fanoutGroups, offlineGroups, pairs } from "./layout.mjs"
 import { buildMessage, readStamp } from "./payload.mjs"
 import { DeliveryTracker, percentile } from "./tracker.mjs"
@@ -77,10 +77,17 @@ const ackTimer = setInterval(() => {
 let step = 0
 let tracker = new DeliveryTracker()
 let late = 0
+let echoes = 0
 function onMessage(receiver, encoded) {
   const stamp = readStamp(encoded, ours ? "base64url" : "base64")
   if (stamp.step !== step) {
     late++
+    return
+  }
+  // A MUC room reflects every groupchat message to its sender too: a check that the sender is an
+  // occupant, never a delivery. (Our server does not echo; 1:1 never does.)
+  if (stamp.sender === receiver) {
+    echoes++
     return
   }
   tracker.receive(`${stamp.sender}>${receiver}`, stamp.seq, now() - stamp.scheduledMs)
@@ -94,6 +101,7 @@ async function openLoop(rate, durationMs, senders) {
   step++
   tracker = new DeliveryTracker()
   late = 0
+  echoes = 0
   const total = Math.round((rate * durationMs) / 1000)
   const acks = { ok: 0, failed: 0, codes: {}, latencies: [] }
   for (const s of senders) {
@@ -142,6 +150,7 @@ async function openLoop(rate, durationMs, senders) {
     deliveriesExpected: expected,
     ...tracker.counts(),
     late,
+    echoes,
     p50: round(percentile(lat, 50)),
     p99: round(percentile(lat, 99)),
     max: round(percentile(lat, 100)),
@@ -167,7 +176,7 @@ async function ladder(name, rates, senders) {
     const r = await openLoop(rate, opts.stepMs, senders)
     steps.push(r)
     log(
-      `${name} ${rate}/s: p50 ${r.p50} p99 ${r.p99} ms, lost ${r.lost} dup ${r.duplicated} ooo ${r.outOfOrder}, server cpu ${r.serverCpu}% gen ${r.generatorCpu}%${r.ackFailed > 0 ? ` ack errors ${JSON.stringify(r.ackCodes)}` : ""}`,
+      `${name} ${rate}/s: p50 ${r.p50} p99 ${r.p99} ms, lost ${r.lost} dup ${r.duplicated} ooo ${r.outOfOrder}, server cpu ${r.serverCpu}% gen ${r.generatorCpu}%${r.echoes > 0 ? `, echoes ${r.echoes}/${r.offered}` : ""}${r.ackFailed > 0 ? ` ack errors ${JSON.stringify(r.ackCodes)}` : ""}`,
     )
     // Let a backlog clear before the next step.
     await sleep(opts.pauseMs)
@@ -190,19 +199,44 @@ function oneToOneSenders() {
       gid: gidBytes(g),
       recipients: [g.members[1]],
     }))
-  return pairs().map(([a, b]) => ({ idx: a, target: `u${b}`, gid: null, recipients: [b] }))
+  return pairs().map(([a, b]) => ({ idx: a, target: `u${b}@localhost`, gid: null, recipients: [b] }))
 }
 
+/** Prosody: group g of `size` members is the MUC room fan<size>-<g>; members join it as u<idx>. */
+const roomName = (size, g) => `fan${size}-${g}`
+
 function fanoutSenders(size) {
-  const groups = ours ? seed.groups[`fan${size}`] : fanoutGroups(size).map((members) => ({ members }))
+  const groups = ours
+    ? seed.groups[`fan${size}`].map((g) => ({ ...g, target: g.groupId, gid: gidBytes(g) }))
+    : fanoutGroups(size).map((members, g) => ({
+        members,
+        target: `${roomName(size, g)}@${MUC_HOST}`,
+        gid: null,
+      }))
   const out = []
   for (let m = 0; m < size; m++) {
     for (const g of groups) {
       const idx = g.members[m]
-      out.push({ idx, target: g.groupId, gid: gidBytes(g), recipients: g.members.filter((x) => x !== idx) })
+      out.push({ idx, target: g.target, gid: g.gid, recipients: g.members.filter((x) => x !== idx) })
     }
   }
   return out
+}
+
+/**
+ * Prosody: every member joins its room of `size` (rooms are created by their first join and, with
+ * muc_room_locking off, open at once). A ping per client afterwards is answered only once Prosody
+ * has handled that client's joins. Our server's groups exist from the seed.
+ */
+async function joinRooms(size) {
+  if (ours) return
+  const t0 = now()
+  const groups = fanoutGroups(size)
+  for (const [g, members] of groups.entries())
+    for (const idx of members) client(idx).joinRoom(roomName(size, g), `u${idx}`)
+  await Promise.all(groups.flat().map((idx) => client(idx).ping()))
+  log(`${groups.length} rooms of ${size} joined in ${((now() - t0) / 1000).toFixed(2)} s`)
+  await sleep(500)
 }
 
 // --- offline store and drain -------------------------------------------------------------------------
@@ -218,7 +252,7 @@ async function offline(perReceiver) {
         gid: gidBytes(g),
         to: g.members[1],
       }))
-    : offlineGroups().map(([a, b]) => ({ idx: a, target: `u${b}`, gid: null, to: b }))
+    : offlineGroups().map(([a, b]) => ({ idx: a, target: `u${b}@localhost`, gid: null, to: b }))
   const total = perSender * senders.length
   perReceiver = total / OFFLINE
   let acked = 0
@@ -328,7 +362,9 @@ log(`${ONLINE} devices connected in ${result.onlineConnectSeconds} s (${failedOn
 await sleep(500)
 result.oneToOne = await ladder("1:1", opts.rates, oneToOneSenders())
 if (opts.fanout) {
+  await joinRooms(10)
   result.fanout10 = await ladder("fan-out 10", opts.fanRates10, fanoutSenders(10))
+  await joinRooms(100)
   result.fanout100 = await ladder("fan-out 100", opts.fanRates100, fanoutSenders(100))
 }
 result.offline = await offline(opts.offlinePerReceiver)

@@ -50,16 +50,20 @@ const common = {
   rates: argValue("--rates")?.split(",").map(Number) ?? (quick ? [100, 250, 1000, 4000] : ladder),
   rampConcurrency: 400,
 }
+// Group fan-out, the same for both: 100 groups of 10 and 10 groups of 100 (layout.mjs), one message to
+// 9 or 99 receivers. Ours sends MLS application messages to its groups; Prosody gets one MUC room per
+// group (XEP-0045 groupchat, configured in install-prosody.sh).
+const fanout = {
+  fanout: true,
+  // The low rungs (50, 100 and 5, 10) are there for Prosody, which saturates at a few hundred msg/s.
+  fanRates10: quick ? [100, 250, 1000] : [50, 100, 250, 500, 1000, 1500, 2000, 3000, 4000, 6000],
+  fanRates100: quick ? [10, 25, 100] : [5, 10, 25, 50, 100, 150, 200, 300, 400, 600],
+}
 const perSystem = {
-  ours: {
-    fanout: true,
-    fanRates10: quick ? [250, 1000] : [250, 500, 1000, 1500, 2000, 3000, 4000, 6000],
-    fanRates100: quick ? [25, 100] : [25, 50, 100, 150, 200, 300, 400, 600],
-    offlinePerReceiver: quick ? 100 : 1000,
-  },
-  // Prosody stores offline messages one transaction each (tens to hundreds per second here): 20 per
-  // receiver keeps the run short; its idle ramp connects about 100/s, so it stops at 2,000.
-  prosody: { fanout: false, offlinePerReceiver: 10 },
+  ours: { ...fanout, offlinePerReceiver: quick ? 100 : 1000 },
+  // Prosody stores offline messages one transaction each (tens to hundreds per second here): 10 per
+  // receiver keeps the run short; its idle ramp connects a few hundred per second, so it stops at 1,000.
+  prosody: { ...fanout, offlinePerReceiver: 10 },
 }
 
 function raiseLimit(command) {
@@ -440,6 +444,8 @@ if (!reportQuick && systems.length === 2 && synchronous === "FULL") {
     idle_devices_per_gib: Math.round((1024 * 1024) / kib),
     server_fanout10_max_msgs_per_s: med(maxOf("ours", "fanout10")),
     server_fanout100_max_msgs_per_s: med(maxOf("ours", "fanout100")),
+    prosody_fanout10_max_msgs_per_s: med(maxOf("prosody", "fanout10")),
+    prosody_fanout100_max_msgs_per_s: med(maxOf("prosody", "fanout100")),
   })
   writeSection(
     "Server vs Prosody",
@@ -451,6 +457,10 @@ messages leave on a fixed schedule; latency = receipt − scheduled send time. O
 synchronous=FULL, group commit; every message is durably queued before delivery and acknowledged by the
 receiver. 1 KiB ciphertext (MLS PrivateMessage framing; base64 in an XMPP <body> for Prosody). Medians over
 repetitions with ranges in parentheses; lost/dup/out-of-order are sums over all repetitions.
+Fan-out 10 / 100: 100 groups of 10 and 10 groups of 100 devices, every member sending in turn, each
+message delivered to the 9 / 99 others; for Prosody each group is a Multi-User Chat room (XEP-0045,
+mod_muc at conference.localhost, room locking off, joined with no history replay; the room's echo of
+a message to its own sender is not counted), for ours an MLS group. Lost/dup/out-of-order per receiver.
 The idle ramp went to ${Math.max(...rampTargets.ours)} connections (ours) and ${Math.max(...rampTargets.prosody)} (Prosody): this sandbox's
 hard fd limit is ${fdLimit} per process (no CAP_SYS_RESOURCE), so 50,000 and 100,000 in one process cannot run
 here, and the ramp was shortened further (\`--ramp-max\`) to fit the session; KiB/connection is
