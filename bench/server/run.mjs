@@ -41,7 +41,10 @@ const rampTargets = {
   ours: [...new Set((quick ? [2000] : [5000, 10_000, 50_000, 100_000]).map((n) => Math.min(n, rampCap)))],
   prosody: quick ? [500] : [1000],
 }
-const ladder = [100, 250, 500, 1000, 2000, 3000, 4000, 6000, 8000, 10000, 12000, 15000, 20000, 25000, 30000]
+const ladder = [
+  100, 250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 15000, 20000, 25000,
+  30000,
+]
 const common = {
   stepMs: quick ? 2000 : 4000,
   drainMs: 3000,
@@ -55,9 +58,12 @@ const common = {
 // group (XEP-0045 groupchat, configured in install-prosody.sh).
 const fanout = {
   fanout: true,
-  // The low rungs (50, 100 and 5, 10) are there for Prosody, which saturates at a few hundred msg/s.
-  fanRates10: quick ? [100, 250, 1000] : [50, 100, 250, 500, 1000, 1500, 2000, 3000, 4000, 6000],
-  fanRates100: quick ? [10, 25, 100] : [5, 10, 25, 50, 100, 150, 200, 300, 400, 600],
+  // The low rungs (50, 100 and 5, 10) are there for Prosody, which saturates at a few hundred msg/s;
+  // the steps are finer where either server has saturated before, so each maximum is closer to the truth.
+  fanRates10: quick
+    ? [100, 250, 1000]
+    : [50, 100, 175, 250, 375, 500, 750, 1000, 1250, 1500, 2000, 3000, 4000, 6000],
+  fanRates100: quick ? [10, 25, 100] : [5, 10, 15, 25, 35, 50, 75, 100, 125, 150, 200, 300, 400, 600],
 }
 const perSystem = {
   ours: { ...fanout, offlinePerReceiver: quick ? 100 : 1000 },
