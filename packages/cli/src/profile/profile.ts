@@ -206,4 +206,3 @@ function ensureKeyFile(path: string): string {
   if (!existsSync(path)) writeFileSync(path, random.bytes(32), { mode: 0o600, flag: "wx" })
   return path
 }
-
