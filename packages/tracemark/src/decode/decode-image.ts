@@ -30,6 +30,24 @@ interface Hypothesis {
 
 const maxEnumerated = 8
 
+/** Every assignment of option values to `slots` (each slot from 0 to its option count − 1), in a fixed order. */
+function* slotAssignments(
+  template: MessageTemplate,
+  slots: readonly number[],
+): Generator<Map<number, number>> {
+  const combos = slots.reduce((n, slot) => n * (template.slots[slot]?.options ?? 1), 1)
+  for (let c = 0; c < combos; c++) {
+    const values = new Map<number, number>()
+    let rest = c
+    for (const slot of slots) {
+      const n = template.slots[slot]?.options ?? 1
+      values.set(slot, rest % n)
+      rest = Math.floor(rest / n)
+    }
+    yield values
+  }
+}
+
 /**
  * Reads a screenshot of the reference bubble (any scale, cropped, JPEG'd) against the original message,
  * looking at no recipient. The bubble is located by colour; each line's words are measured as ink
@@ -127,15 +145,7 @@ export function decodeImage(
       })
       const enumerated = free.slice(0, maxEnumerated)
       const hypotheses: Hypothesis[] = []
-      const combos = enumerated.reduce((n, slot) => n * (template.slots[slot]?.options ?? 1), 1)
-      for (let c = 0; c < combos; c++) {
-        const values = new Map<number, number>()
-        let rest = c
-        for (const slot of enumerated) {
-          const n = template.slots[slot]?.options ?? 1
-          values.set(slot, rest % n)
-          rest = Math.floor(rest / n)
-        }
+      for (const values of slotAssignments(template, enumerated)) {
         const placedLine = placeLine(template, line, (slot) => values.get(slot) ?? 0)
         const inks = placedLine.map((p) => unitInk(p, g.fontSize))
         let score = 0
@@ -345,16 +355,8 @@ function readByRightEdge(
     if (unit.sentenceSlot !== null && k > 0) free.push(unit.sentenceSlot)
   })
   const enumerated = free.slice(0, maxEnumeratedBreak)
-  const combos = enumerated.reduce((n, slot) => n * (template.slots[slot]?.options ?? 1), 1)
   const distance = [Infinity, Infinity]
-  for (let c = 0; c < combos; c++) {
-    const values = new Map<number, number>()
-    let rest = c
-    for (const slot of enumerated) {
-      const n = template.slots[slot]?.options ?? 1
-      values.set(slot, rest % n)
-      rest = Math.floor(rest / n)
-    }
+  for (const values of slotAssignments(template, enumerated)) {
     const placed = placeLine(template, line, (slot) => values.get(slot) ?? 0)
     const ends = [placed[placed.length - 1], placed[placed.length - 2]].map((p) =>
       p === undefined ? null : g.padX + p.nominalX + unitInk(p, g.fontSize).inkMax,
