@@ -8,8 +8,11 @@ import type { Database } from "better-sqlite3"
  * Layout notes:
  * - devices, groups and bodies have integer row ids that the hot tables (members, queue) reference,
  *   so queue rows stay small; public ids (base64url text) appear once, in a UNIQUE column.
- * - devices.last_seq is each device's queue counter: seq values are never reused, even after the
- *   items are acknowledged and deleted, and survive restarts.
+ * - queue_counters.last_seq is each device's queue counter: seq values are never reused, even after
+ *   the items are acknowledged and deleted, and survive restarts. It lives in its own narrow table
+ *   (not in `devices`, where migration 1 put it) because every queued item bumps it: a commit then
+ *   rewrites a few small pages instead of one wide devices page per recipient. A trigger adds the row
+ *   for every new device, whoever inserts it.
  * - a message body is stored once in `bodies` with a reference count of the queue rows that carry it;
  *   message bodies also keep their SHA-256 (unique per group) for duplicate detection.
  */
@@ -99,11 +102,25 @@ const migrations: readonly string[] = [
     value  TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 3: queue counters out of the wide devices rows (see the layout notes).
+  `
+  CREATE TABLE queue_counters (
+    device_ref  INTEGER PRIMARY KEY,
+    device_id   TEXT NOT NULL,
+    last_seq    INTEGER NOT NULL
+  );
+  INSERT INTO queue_counters (device_ref, device_id, last_seq) SELECT id, device_id, last_seq FROM devices;
+  CREATE TRIGGER devices_queue_counter AFTER INSERT ON devices BEGIN
+    INSERT INTO queue_counters (device_ref, device_id, last_seq) VALUES (new.id, new.device_id, 0);
+  END;
+  ALTER TABLE devices DROP COLUMN last_seq;
+  `,
 ]
 
 export const schemaVersion = migrations.length
 
-export function migrate(db: Database): void {
+/** Brings the file to `target` (default: the newest version); tests migrate to older versions. */
+export function migrate(db: Database, target = migrations.length): void {
   db.exec("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
   const apply = db.transaction(() => {
     const row = db.prepare("SELECT MAX(version) AS v FROM migrations").get() as { v: number | null }
@@ -111,7 +128,7 @@ export function migrate(db: Database): void {
     if (current > migrations.length) {
       throw new Error(`database schema version ${current} is newer than this server (${migrations.length})`)
     }
-    for (let version = current + 1; version <= migrations.length; version++) {
+    for (let version = current + 1; version <= target; version++) {
       db.exec(migrations[version - 1] ?? "")
       db.prepare("INSERT INTO migrations (version, applied_at) VALUES (?, ?)").run(version, Date.now())
     }

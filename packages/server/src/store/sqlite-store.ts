@@ -1,3 +1,4 @@
+import { closeSync, fdatasync, openSync } from "node:fs"
 import BetterSqlite3 from "better-sqlite3"
 import type { Database, Statement } from "better-sqlite3"
 import { ProtocolError } from "@backchannel/protocol"
@@ -40,7 +41,11 @@ import type {
 import { WriteQueue } from "./write-queue.js"
 
 export interface SqliteStoreOptions {
-  /** FULL (default) survives power loss; NORMAL in WAL mode survives a process crash, not power loss. */
+  /**
+   * FULL (default): a write settles only once it is on disk (survives power loss); the WAL is synced
+   * on the thread pool, not on the event loop (see WriteQueue). NORMAL: settles at COMMIT, survives a
+   * process crash but not power loss (a diagnostic for benchmarks).
+   */
   synchronous?: "FULL" | "NORMAL"
   /** How long a writer waits for another process's lock (the admin CLI) before failing. */
   busyTimeoutMs?: number
@@ -103,21 +108,45 @@ export class SqliteStore implements ServerStore {
   private readonly writes: WriteQueue
   private readonly s: ReturnType<typeof prepareStatements>
   private closed = false
+  private walFd: number | undefined
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.db = new BetterSqlite3(path)
     try {
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
-      this.db.pragma("journal_mode = WAL")
-      this.db.pragma(`synchronous = ${options.synchronous === "NORMAL" ? "NORMAL" : "FULL"}`)
+      const wal = this.db.pragma("journal_mode = WAL", { simple: true }) === "wal"
+      // In WAL mode SQLite at NORMAL never syncs at COMMIT (only around checkpoints, which keeps the
+      // file consistent); FULL durability is then the queue's own fdatasync of the WAL after COMMIT.
+      const syncWal = wal && options.synchronous !== "NORMAL"
+      this.db.pragma(`synchronous = ${wal || options.synchronous === "NORMAL" ? "NORMAL" : "FULL"}`)
       this.db.pragma("foreign_keys = ON")
       migrate(this.db)
       this.s = prepareStatements(this.db)
-      this.writes = new WriteQueue(this.db)
+      this.writes = new WriteQueue(this.db, syncWal ? { sync: () => this.syncWal() } : {})
     } catch (err) {
       this.db.close()
       throw err
     }
+  }
+
+  /**
+   * fdatasync of the WAL file: everything committed so far is on disk when it resolves. The file is
+   * opened once; SQLite keeps the same file (it truncates or rewrites it, never replaces it) while this
+   * connection is open, and deletes it only when the last connection closes.
+   */
+  private syncWal(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.walFd ??= openSync(`${this.db.name}-wal`, "r")
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error("cannot open the WAL"))
+        return
+      }
+      fdatasync(this.walFd, (err) => {
+        if (err === null) resolve()
+        else reject(err)
+      })
+    })
   }
 
   /** Group-commit counters (for tests and benchmarks). */
@@ -429,14 +458,19 @@ export class SqliteStore implements ServerStore {
 
   sendMessage(request: MessageRecord): Promise<MessageResult> {
     return this.write(() => {
-      // The hot path: group, sender and membership in one statement.
-      const row = this.s.sendContext.get(request.groupId, request.senderDeviceId) as
+      // The hot path: group, sender, membership and "already stored?" in one statement.
+      const row = this.s.sendContext.get({
+        group: request.groupId,
+        device: request.senderDeviceId,
+        hash: request.messageHash,
+      }) as
         | {
             sender_ref: number
             revoked_at: number | null
             group_ref: number | null
             epoch: number | bigint | null
             member: number | null
+            stored: number | null
           }
         | undefined
       if (row === undefined) throw new ProtocolError("DEVICE_NOT_FOUND")
@@ -444,9 +478,7 @@ export class SqliteStore implements ServerStore {
       if (row.revoked_at !== null) throw new ProtocolError("DEVICE_REVOKED")
       if (row.member === null) throw new ProtocolError("NOT_A_MEMBER")
       const epoch = BigInt(row.epoch)
-      if (this.s.bodyByHash.get(row.group_ref, request.messageHash) !== undefined) {
-        return { epoch, duplicate: true, delivered: [] }
-      }
+      if (row.stored !== null) return { epoch, duplicate: true, delivered: [] }
       if (request.epoch !== epoch) throw staleEpoch(epoch)
       const delivered = this.fanOut(
         row.group_ref,
@@ -498,9 +530,8 @@ export class SqliteStore implements ServerStore {
 
   ack(deviceId: string, upTo: number): Promise<number> {
     return this.write(() => {
-      const device = this.s.deviceRefById.get(deviceId) as { id: number } | undefined
-      if (device === undefined) return 0
-      const rows = this.s.ackDelete.all(device.id, upTo) as { body_ref: number | null }[]
+      // An unknown device matches no queue row.
+      const rows = this.s.ackDelete.all(deviceId, upTo) as { body_ref: number | null }[]
       this.releaseBodies(rows)
       return rows.length
     })
@@ -555,6 +586,7 @@ export class SqliteStore implements ServerStore {
     await this.writes.drain()
     this.closed = true
     this.db.close()
+    if (this.walFd !== undefined) closeSync(this.walFd)
   }
 
   // -- internals -----------------------------------------------------------------------------------
@@ -638,8 +670,8 @@ export class SqliteStore implements ServerStore {
       if (row.body_ref !== null) counts.set(row.body_ref, (counts.get(row.body_ref) ?? 0) + 1)
     }
     for (const [id, n] of counts) {
-      this.s.releaseBody.run(n, id)
-      this.s.deleteDeadBody.run(id)
+      // Most often these were the last references (always for a 1:1 message): one statement.
+      if (this.s.deleteReleasedBody.run(id, n).changes === 0) this.s.releaseBody.run(n, id)
     }
   }
 
@@ -708,12 +740,13 @@ function prepareStatements(db: Database) {
        VALUES (?, ?, ?, ?, ?, ?)`,
     ),
     revokeDevice: p("UPDATE devices SET revoked_at = ? WHERE id = ?"),
-    nextSeq: p("UPDATE devices SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq"),
+    nextSeq: p("UPDATE queue_counters SET last_seq = last_seq + 1 WHERE device_ref = ? RETURNING last_seq"),
     bumpRecipients: p(
-      `UPDATE devices SET last_seq = last_seq + 1
-       WHERE id IN (SELECT device_ref FROM members WHERE group_ref = ? AND device_ref <> ?)
-         AND revoked_at IS NULL
-       RETURNING id, device_id, last_seq`,
+      `UPDATE queue_counters SET last_seq = last_seq + 1
+       WHERE device_ref IN (
+         SELECT m.device_ref FROM members m JOIN devices d ON d.id = m.device_ref
+         WHERE m.group_ref = ? AND m.device_ref <> ? AND d.revoked_at IS NULL)
+       RETURNING device_ref AS id, device_id, last_seq`,
     ),
     insertInvite: p(
       "INSERT INTO invites (hash, handle, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -746,9 +779,10 @@ function prepareStatements(db: Database) {
     isMember: p("SELECT 1 AS one FROM members WHERE group_ref = ? AND device_ref = ?"),
     sendContext: p(
       `SELECT d.id AS sender_ref, d.revoked_at, g.id AS group_ref, g.epoch,
-              (SELECT 1 FROM members m WHERE m.group_ref = g.id AND m.device_ref = d.id) AS member
-       FROM devices d LEFT JOIN groups g ON g.group_id = ?
-       WHERE d.device_id = ?`,
+              (SELECT 1 FROM members m WHERE m.group_ref = g.id AND m.device_ref = d.id) AS member,
+              (SELECT 1 FROM bodies b WHERE b.group_ref = g.id AND b.hash = @hash) AS stored
+       FROM devices d LEFT JOIN groups g ON g.group_id = @group
+       WHERE d.device_id = @device`,
     ),
     insertMember: p("INSERT INTO members (group_ref, device_ref, since) VALUES (?, ?, ?)"),
     deleteMember: p("DELETE FROM members WHERE group_ref = ? AND device_ref = ?"),
@@ -762,9 +796,8 @@ function prepareStatements(db: Database) {
     setSetting: p(
       "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     ),
-    bodyByHash: p("SELECT id FROM bodies WHERE group_ref = ? AND hash = ?"),
     releaseBody: p("UPDATE bodies SET refs = refs - ? WHERE id = ?"),
-    deleteDeadBody: p("DELETE FROM bodies WHERE id = ? AND refs <= 0"),
+    deleteReleasedBody: p("DELETE FROM bodies WHERE id = ? AND refs <= ?"),
     insertItem: p(
       `INSERT INTO queue (device_ref, seq, kind, group_ref, sender_ref, body_ref, event, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -779,7 +812,10 @@ function prepareStatements(db: Database) {
        WHERE q.device_ref = ? AND q.seq > ?
        ORDER BY q.seq LIMIT ?`,
     ),
-    ackDelete: p("DELETE FROM queue WHERE device_ref = ? AND seq <= ? RETURNING body_ref"),
+    ackDelete: p(
+      `DELETE FROM queue WHERE device_ref = (SELECT id FROM devices WHERE device_id = ?) AND seq <= ?
+       RETURNING body_ref`,
+    ),
     deleteQueueOf: p("DELETE FROM queue WHERE device_ref = ? RETURNING body_ref"),
     purge: p("DELETE FROM queue WHERE at < ? RETURNING body_ref"),
   }

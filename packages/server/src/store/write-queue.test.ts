@@ -40,6 +40,77 @@ describe("WriteQueue (group commit)", () => {
     db.close()
   })
 
+  it("runs a clean batch once, without savepoints, and replays a batch with a failure", async () => {
+    const db = new BetterSqlite3(path())
+    db.exec("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)")
+    const queue = new WriteQueue(db)
+    const insert = db.prepare("INSERT INTO t (v) VALUES (?)")
+    const calls: number[] = []
+    const op = (v: number) => () => {
+      calls.push(v)
+      return Number(insert.run(v).lastInsertRowid)
+    }
+    expect(await Promise.all([queue.run(op(1)), queue.run(op(2))])).toEqual([1, 2])
+    expect(calls).toEqual([1, 2])
+    expect(queue.stats.replays).toBe(0)
+
+    // 3 succeeds, 1 is a UNIQUE violation, 4 never runs in the optimistic pass; the replay runs all
+    // three with savepoints: 3's row id is the one that was committed, not the rolled-back one.
+    calls.length = 0
+    const results = await Promise.allSettled([queue.run(op(3)), queue.run(op(1)), queue.run(op(4))])
+    expect(calls).toEqual([3, 1, 3, 1, 4])
+    expect(queue.stats.replays).toBe(1)
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"])
+    const rows = db.prepare("SELECT rowid AS id, v FROM t ORDER BY v").all() as { id: number; v: number }[]
+    expect(rows.map((r) => r.v)).toEqual([1, 2, 3, 4])
+    expect(results[0]).toEqual({ status: "fulfilled", value: rows.find((r) => r.v === 3)?.id })
+    expect(db.inTransaction).toBe(false)
+    db.close()
+  })
+
+  it("with a sync, settles callers only after a sync that started after their COMMIT", async () => {
+    const db = new BetterSqlite3(path())
+    db.exec("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)")
+    const syncs: { done: () => void; fail: (error: Error) => void }[] = []
+    const queue = new WriteQueue(db, {
+      sync: () =>
+        new Promise<void>((resolve, reject) => {
+          syncs.push({ done: resolve, fail: reject })
+        }),
+    })
+    const insert = db.prepare("INSERT INTO t (v) VALUES (?)")
+    const settled: string[] = []
+    const track = (name: string, p: Promise<unknown>) =>
+      p.then(
+        () => settled.push(`${name} ok`),
+        (e: unknown) => settled.push(`${name} ${(e as Error).message}`),
+      )
+    const tick = () => new Promise((r) => setImmediate(r))
+
+    const first = track("a", queue.run(() => insert.run(1)))
+    await tick()
+    expect(syncs).toHaveLength(1) // committed, sync started
+    expect(db.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 1 })
+    const second = track("b", queue.run(() => insert.run(2)))
+    const dup = track("dup", queue.run(() => insert.run(1)))
+    await tick()
+    expect(syncs).toHaveLength(1) // b committed while the first sync is in flight: it waits
+    expect(settled).toEqual([])
+    syncs[0]?.done()
+    await first
+    expect(settled).toEqual(["a ok"]) // b is not covered by the sync that started before it
+    await tick()
+    expect(syncs).toHaveLength(2)
+    syncs[1]?.fail(new Error("EIO"))
+    await Promise.all([second, dup])
+    // The sync failed: b is not known to be durable; dup keeps its own error.
+    expect(settled.slice(1).sort()).toEqual(["b EIO", "dup UNIQUE constraint failed: t.v"])
+    const drained = queue.drain()
+    await drained
+    expect(queue.stats.syncs).toBe(2)
+    db.close()
+  })
+
   it("settles a caller only after COMMIT, when another connection can read the data", async () => {
     const file = path()
     const db = new BetterSqlite3(file)
@@ -77,7 +148,14 @@ describe("WriteQueue (group commit)", () => {
       "EPOCH_CONFLICT",
     )
     expect((await store.fetchQueue(bob, 1, 100)).items).toHaveLength(50)
+    // Durable by default: the WAL is synced off the event loop after each commit.
+    expect(store.writeStats.syncs).toBeGreaterThan(0)
     await store.close()
+    const fast = new SqliteStore(path(), { synchronous: "NORMAL" })
+    await new Seeder(fast).device("carol")
+    expect(fast.writeStats).toMatchObject({ syncs: 0 })
+    expect(fast.writeStats.batches).toBeGreaterThan(0)
+    await fast.close()
   })
 
   it("drains queued writes before the store closes", async () => {

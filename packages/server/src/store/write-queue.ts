@@ -1,5 +1,7 @@
 import type { Database, Statement } from "better-sqlite3"
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
 interface Pending {
   op: () => unknown
   resolve: (value: unknown) => void
@@ -13,16 +15,42 @@ export interface WriteQueueStats {
   operations: number
   /** The most operations one transaction carried. */
   largestBatch: number
+  /** Batches that had a failing operation and were run again with a savepoint per operation. */
+  replays: number
+  /** Calls of the `sync` option (each covers every batch committed before it started). */
+  syncs: number
+}
+
+export interface WriteQueueOptions {
+  /** The most operations in one transaction. */
+  maxBatch?: number
+  /**
+   * Makes every committed transaction durable, off the event loop (the store passes an fdatasync of
+   * the WAL file on libuv's thread pool, with SQLite itself at synchronous=NORMAL). Callers settle
+   * only after the first sync that started after their COMMIT has finished. Without it, callers
+   * settle when COMMIT returns, durable as far as the connection's own `synchronous` level makes it.
+   */
+  sync?: () => Promise<void>
 }
 
 /**
  * Group commit for a synchronous SQLite connection. Write operations queued in the same tick of the
- * event loop run in ONE transaction, flushed on setImmediate; each runs inside its own SAVEPOINT so a
- * failing operation is rolled back and fails only its own caller. Every caller's promise settles
- * only after COMMIT returns, i.e. after the data is durable at the configured `synchronous` level.
+ * event loop run in ONE transaction, flushed on setImmediate. Every caller's promise settles only
+ * once its transaction is durable (see below).
  *
- * With synchronous=FULL one transaction costs one fsync of the WAL, so batching is what lets a busy
- * server acknowledge thousands of messages per second durably.
+ * A batch first runs optimistically, every operation straight after the other. Only if one of them
+ * throws is the whole transaction rolled back and the batch run again with each operation inside its
+ * own SAVEPOINT, so that the failing operation is undone and fails only its own caller. Operations
+ * must therefore be functions of the database (and of their own arguments) with no effect outside
+ * it: a batch may run them twice. The replay is rare on a healthy server (a stale epoch, a revoked
+ * device), and skipping two statements per operation on the common path is most of what group
+ * commit spends besides the COMMIT itself.
+ *
+ * Durability: with a `sync` option, COMMIT only writes the WAL and the fsync runs on the thread pool
+ * while the event loop goes on; one sync is in flight at a time and covers every batch committed
+ * before it started, so a busy server pays one fsync per few batches and never blocks on one. Other
+ * requests may read committed rows before their sync finishes (as with any group commit, a reader may
+ * see what a power cut would still take back); no caller is told "done" before it.
  */
 export class WriteQueue {
   private pending: Pending[] = []
@@ -34,12 +62,20 @@ export class WriteQueue {
   private readonly release: Statement
   private readonly rollbackTo: Statement
   private readonly idleWaiters: (() => void)[] = []
-  readonly stats: WriteQueueStats = { batches: 0, operations: 0, largestBatch: 0 }
+  private readonly maxBatch: number
+  private readonly sync: (() => Promise<void>) | undefined
+  /** Settlements of committed batches waiting for the next sync to start. */
+  private awaitingSync: (() => void)[] = []
+  private awaitingSyncFailure: ((error: unknown) => void)[] = []
+  private syncing = false
+  readonly stats: WriteQueueStats = { batches: 0, operations: 0, largestBatch: 0, replays: 0, syncs: 0 }
 
   constructor(
     private readonly db: Database,
-    private readonly maxBatch = 2000,
+    options: WriteQueueOptions = {},
   ) {
+    this.maxBatch = options.maxBatch ?? 2000
+    this.sync = options.sync
     this.begin = db.prepare("BEGIN IMMEDIATE")
     this.commit = db.prepare("COMMIT")
     this.rollback = db.prepare("ROLLBACK")
@@ -68,56 +104,71 @@ export class WriteQueue {
       const batch = this.pending.splice(0, this.maxBatch)
       this.runBatch(batch)
     }
-    for (const waiter of this.idleWaiters.splice(0)) waiter()
+    this.startSync()
+    this.notifyIdle()
   }
 
-  /** Resolves once nothing is queued (flushing what is). */
+  /** Resolves once nothing is queued or waiting for a sync (flushing what is). */
   drain(): Promise<void> {
-    if (this.pending.length === 0) return Promise.resolve()
+    if (this.idle()) return Promise.resolve()
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve)
     })
+  }
+
+  private idle(): boolean {
+    return this.pending.length === 0 && !this.syncing && this.awaitingSync.length === 0
+  }
+
+  private notifyIdle(): void {
+    if (this.idle()) for (const waiter of this.idleWaiters.splice(0)) waiter()
+  }
+
+  /** Starts a sync for the batches committed so far, unless one is in flight (it restarts after). */
+  private startSync(): void {
+    const sync = this.sync
+    if (sync === undefined || this.syncing || this.awaitingSync.length === 0) return
+    const settle = this.awaitingSync
+    const fail = this.awaitingSyncFailure
+    this.awaitingSync = []
+    this.awaitingSyncFailure = []
+    this.syncing = true
+    this.stats.syncs += 1
+    sync().then(
+      () => {
+        for (const f of settle) f()
+        this.afterSync()
+      },
+      (error: unknown) => {
+        // Committed but not known to be on disk: the callers are told it failed and may retry
+        // (messages carry a hash, so a retried send is recognised as a duplicate).
+        for (const f of fail) f(error)
+        this.afterSync()
+      },
+    )
+  }
+
+  private afterSync(): void {
+    this.syncing = false
+    this.startSync()
+    this.notifyIdle()
   }
 
   private runBatch(batch: Pending[]): void {
     this.stats.batches += 1
     this.stats.operations += batch.length
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length)
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = []
+    let outcomes: Outcome[]
     try {
-      this.begin.run()
+      outcomes = this.attempt(batch, false)
+      if (outcomes.some((o) => !o.ok)) {
+        this.stats.replays += 1
+        outcomes = this.attempt(batch, true)
+      }
+      this.commit.run()
     } catch (error) {
-      for (const p of batch) p.reject(error)
-      return
-    }
-    let fatal: unknown = undefined
-    for (const p of batch) {
-      if (fatal !== undefined) break
-      this.savepoint.run()
-      try {
-        const value = p.op()
-        this.release.run()
-        outcomes.push({ ok: true, value })
-      } catch (error) {
-        if (this.db.inTransaction) {
-          this.rollbackTo.run()
-          this.release.run()
-          outcomes.push({ ok: false, error })
-        } else {
-          // SQLite rolled the whole transaction back (I/O error, disk full...): nothing of this
-          // batch was applied, so every caller in it fails and may retry.
-          fatal = error
-        }
-      }
-    }
-    if (fatal === undefined) {
-      try {
-        this.commit.run()
-      } catch (error) {
-        fatal = error
-      }
-    }
-    if (fatal !== undefined) {
+      // BEGIN or COMMIT failed, or SQLite rolled the whole transaction back (I/O error, disk full...):
+      // nothing of this batch was applied, so every caller in it fails and may retry.
       if (this.db.inTransaction) {
         try {
           this.rollback.run()
@@ -125,14 +176,58 @@ export class WriteQueue {
           // the transaction is already gone
         }
       }
-      for (const p of batch) p.reject(fatal)
+      for (const p of batch) p.reject(error)
       return
     }
-    batch.forEach((p, i) => {
-      const outcome = outcomes[i]
-      if (outcome === undefined) p.reject(new Error("write queue lost an outcome"))
-      else if (outcome.ok) p.resolve(outcome.value)
-      else p.reject(outcome.error)
+    const settle = (): void => {
+      batch.forEach((p, i) => {
+        const outcome = outcomes[i]
+        if (outcome === undefined) p.reject(new Error("write queue lost an outcome"))
+        else if (outcome.ok) p.resolve(outcome.value)
+        else p.reject(outcome.error)
+      })
+    }
+    if (this.sync === undefined) {
+      settle()
+      return
+    }
+    this.awaitingSync.push(settle)
+    this.awaitingSyncFailure.push((error) => {
+      batch.forEach((p, i) => {
+        const outcome = outcomes[i]
+        // An operation that failed on its own keeps its own error (nothing of it was committed).
+        if (outcome !== undefined && !outcome.ok) p.reject(outcome.error)
+        else p.reject(error)
+      })
     })
+  }
+
+  /**
+   * Opens the transaction and runs the batch in it. Optimistic (`savepoints` false): stops at the first
+   * failing operation and rolls everything back, leaving no transaction open. With savepoints: undoes
+   * each failing operation alone and leaves the transaction open for COMMIT. Throws when SQLite itself
+   * ended the transaction.
+   */
+  private attempt(batch: readonly Pending[], savepoints: boolean): Outcome[] {
+    this.begin.run()
+    const outcomes: Outcome[] = []
+    for (const p of batch) {
+      if (savepoints) this.savepoint.run()
+      try {
+        const value = p.op()
+        if (savepoints) this.release.run()
+        outcomes.push({ ok: true, value })
+      } catch (error) {
+        if (!this.db.inTransaction) throw error
+        if (!savepoints) {
+          this.rollback.run()
+          return [{ ok: false, error }]
+        }
+        this.rollbackTo.run()
+        this.release.run()
+        outcomes.push({ ok: false, error })
+      }
+    }
+    return outcomes
   }
 }
