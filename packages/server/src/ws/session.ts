@@ -349,12 +349,18 @@ export class Session {
 
   private send(frame: ServerFrame): void {
     if (this.socket.readyState !== this.socket.OPEN) return
-    this.socket.send(JSON.stringify(frame), () => {
-      this.onWritten()
-    })
+    const text = JSON.stringify(frame)
+    // A write callback costs a closure and a stream callback per frame, and only matters for resuming
+    // a paused delivery: every frame that can end up above the low-water mark gets one (3 bytes per
+    // UTF-16 unit bounds its size), so the last frame written before a pause always reports the drain.
+    if (this.socket.bufferedAmount + 3 * text.length + 16 > this.host.ctx.config.wsLowWaterBytes) {
+      this.socket.send(text, this.onWritten)
+    } else {
+      this.socket.send(text)
+    }
   }
 
-  private onWritten(): void {
+  private readonly onWritten = (): void => {
     if (
       this.state === "ready" &&
       this.mode === "paused" &&
