@@ -258,6 +258,8 @@ async function offline(perReceiver) {
   let acked = 0
   let failed = 0
   const t0 = now()
+  const cpu0 = serverCpuTicks()
+  const gen0 = process.cpuUsage()
   let storedAt = 0
   if (ours) {
     // Each sender keeps a window of sends in flight and sends the next on every ack.
@@ -300,7 +302,13 @@ async function offline(perReceiver) {
     db.close()
   }
   const storeSeconds = (storedAt - t0) / 1000
-  log(`offline: stored ${acked}/${total} in ${storeSeconds.toFixed(2)} s (${failed} failed)`)
+  // Which side limited the store rate: each process's CPU share over the store phase (100 = one core).
+  const storeServerCpu = round((serverCpuTicks() - cpu0) / storeSeconds)
+  const genUsage = process.cpuUsage(gen0)
+  const storeGeneratorCpu = round((genUsage.user + genUsage.system) / 1e4 / storeSeconds)
+  log(
+    `offline: stored ${acked}/${total} in ${storeSeconds.toFixed(2)} s (${failed} failed), server cpu ${storeServerCpu}% gen ${storeGeneratorCpu}%`,
+  )
   // Everyone reconnects at once.
   const d0 = now()
   const failedConnects = await connectAll(range(OFFLINE_BASE, OFFLINE), OFFLINE)
@@ -315,6 +323,8 @@ async function offline(perReceiver) {
     storeFailed: failed,
     storeSeconds: round(storeSeconds),
     storeRate: Math.round(acked / storeSeconds),
+    storeServerCpu,
+    storeGeneratorCpu,
     drainSeconds: round(drainSeconds),
     drainRate: Math.round(tracker.received / drainSeconds),
     failedConnects,
