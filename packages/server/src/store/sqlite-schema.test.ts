@@ -46,7 +46,9 @@ describe("SQLite schema migrations", () => {
     await store.close()
 
     const check = new BetterSqlite3(file, { readonly: true })
-    const columns = (check.prepare("PRAGMA table_info(devices)").all() as { name: string }[]).map((c) => c.name)
+    const columns = (check.prepare("PRAGMA table_info(devices)").all() as { name: string }[]).map(
+      (c) => c.name,
+    )
     expect(columns).not.toContain("last_seq")
     expect(check.prepare("SELECT MAX(version) AS v FROM migrations").get()).toEqual({ v: schemaVersion })
     check.close()

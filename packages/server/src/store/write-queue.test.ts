@@ -87,12 +87,21 @@ describe("WriteQueue (group commit)", () => {
       )
     const tick = () => new Promise((r) => setImmediate(r))
 
-    const first = track("a", queue.run(() => insert.run(1)))
+    const first = track(
+      "a",
+      queue.run(() => insert.run(1)),
+    )
     await tick()
     expect(syncs).toHaveLength(1) // committed, sync started
     expect(db.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 1 })
-    const second = track("b", queue.run(() => insert.run(2)))
-    const dup = track("dup", queue.run(() => insert.run(1)))
+    const second = track(
+      "b",
+      queue.run(() => insert.run(2)),
+    )
+    const dup = track(
+      "dup",
+      queue.run(() => insert.run(1)),
+    )
     await tick()
     expect(syncs).toHaveLength(1) // b committed while the first sync is in flight: it waits
     expect(settled).toEqual([])
