@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify } from "node:crypto"
+import { createPublicKey, hash, verify } from "node:crypto"
 import type { KeyObject } from "node:crypto"
 import { toB64 } from "@backchannel/protocol"
 
@@ -41,6 +41,7 @@ export class Ed25519Verifier {
 }
 
 export function sha256(data: Uint8Array): Uint8Array {
-  const digest = createHash("sha256").update(data).digest()
+  // One-shot (no Hash object per call): this runs once per message sent.
+  const digest = hash("sha256", data, "buffer")
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }
