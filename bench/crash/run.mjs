@@ -44,7 +44,7 @@ writeSection(
   `Run ${new Date().toISOString().slice(0, 10)} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), Node ${m.node};
 \`npm run bench:crash\` (= \`node bench/crash/run.mjs --kills ${kills}\`, after \`npx tsc -b\`).
 ${senders} senders and ${receivers} receivers in one group, each a real client engine (BackchannelClient) over
-the CLI's sealed SQLite profile; the server is \`backchannel serve\` on SQLite (WAL, synchronous=FULL),
+the CLI's sealed SQLite profile; the server is \`backchannel serve\` on SQLite (WAL, every commit fdatasync'd before it is acknowledged),
 killed with SIGKILL every ${gapMs[0]}–${gapMs[1]} ms (uniformly random) and restarted on the same data and port.
 Receivers listen over WebSocket; senders resend from their outbox whatever the server did not acknowledge.
 At the end every device syncs and its messages are read back with \`backchannel messages --json\`: an
