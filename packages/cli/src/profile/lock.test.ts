@@ -51,4 +51,32 @@ describe("profile lock", () => {
     acquireProfileLock(dir)()
     expect(readdirSync(dir)).toEqual([])
   })
+
+  it("never removes a fresh lock that another process took over from the abandoned one first", () => {
+    writeFileSync(join(dir, "profile.lock"), String(deadPid()))
+    const racer = String(process.pid) // a live process
+    let refused: unknown
+    try {
+      acquireProfileLock(dir, {
+        // Between finding the abandoned lock and taking it away, another process takes it over.
+        beforeTakeover: () => {
+          rmSync(join(dir, "profile.lock"))
+          writeFileSync(join(dir, "profile.lock"), racer)
+        },
+      })
+    } catch (err) {
+      refused = err
+    }
+    expect((refused as CliError | undefined)?.code).toBe("PROFILE_IN_USE")
+    expect(readFileSync(join(dir, "profile.lock"), "utf8")).toBe(racer)
+    expect(readdirSync(dir)).toEqual(["profile.lock"])
+  })
+
+  it("releases only its own lock", () => {
+    const release = acquireProfileLock(dir)
+    rmSync(join(dir, "profile.lock"))
+    writeFileSync(join(dir, "profile.lock"), "12345") // someone else's, after ours was removed by hand
+    release()
+    expect(readFileSync(join(dir, "profile.lock"), "utf8")).toBe("12345")
+  })
 })

@@ -1,4 +1,5 @@
-import { closeSync, fdatasync, openSync } from "node:fs"
+import { closeSync, fdatasync, fsyncSync, openSync } from "node:fs"
+import { dirname } from "node:path"
 import BetterSqlite3 from "better-sqlite3"
 import type { Database, Statement } from "better-sqlite3"
 import { ProtocolError } from "@backchannel/protocol"
@@ -132,12 +133,22 @@ export class SqliteStore implements ServerStore {
   /**
    * fdatasync of the WAL file: everything committed so far is on disk when it resolves. The file is
    * opened once; SQLite keeps the same file (it truncates or rewrites it, never replaces it) while this
-   * connection is open, and deletes it only when the last connection closes.
+   * connection is open, and deletes it only when the last connection closes. The first time, the
+   * directory is synced too, so that a WAL file created at this start-up is itself on disk (SQLite at
+   * NORMAL would do that only at its first checkpoint).
    */
   private syncWal(): Promise<void> {
     return new Promise((resolve, reject) => {
       try {
-        this.walFd ??= openSync(`${this.db.name}-wal`, "r")
+        if (this.walFd === undefined) {
+          const dir = openSync(dirname(this.db.name), "r")
+          try {
+            fsyncSync(dir)
+          } finally {
+            closeSync(dir)
+          }
+          this.walFd = openSync(`${this.db.name}-wal`, "r")
+        }
       } catch (err) {
         reject(err instanceof Error ? err : new Error("cannot open the WAL"))
         return
