@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process"
-import { mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { spawn, spawnSync } from "node:child_process"
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -13,6 +13,11 @@ const dir = mkdtempSync(join(tmpdir(), "bc-lock-race-"))
 const lockModule = pathToFileURL(join(repoRoot, "packages/cli/dist/profile/lock.js")).href
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout)
+}
 
 function contender(start: number): Promise<string> {
   const script = `
@@ -41,7 +46,10 @@ function contender(start: number): Promise<string> {
 }
 
 it("lets exactly one of several processes racing for the same profile hold it, in every round", async () => {
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 6; round++) {
+    // Every other round starts from a lock abandoned by a crashed process: all contenders find it stale
+    // at the same moment, and still only one may take it over.
+    if (round % 2 === 1) writeFileSync(join(dir, "profile.lock"), String(deadPid()))
     const start = Date.now() + 1000
     const outcomes = await Promise.all(Array.from({ length: 6 }, () => contender(start)))
     expect(outcomes.filter((o) => o === "held")).toHaveLength(1)
