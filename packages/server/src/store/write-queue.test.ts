@@ -68,7 +68,7 @@ describe("WriteQueue (group commit)", () => {
     db.close()
   })
 
-  it("with a sync, settles callers only after a sync that started after their COMMIT", async () => {
+  it("with a sync, settles callers only after a sync that started after their COMMIT, and stops after a failed one", async () => {
     const db = new BetterSqlite3(path())
     db.exec("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)")
     const syncs: { done: () => void; fail: (error: Error) => void }[] = []
@@ -114,9 +114,11 @@ describe("WriteQueue (group commit)", () => {
     await Promise.all([second, dup])
     // The sync failed: b is not known to be durable; dup keeps its own error.
     expect(settled.slice(1).sort()).toEqual(["b EIO", "dup UNIQUE constraint failed: t.v"])
-    const drained = queue.drain()
-    await drained
+    await queue.drain()
     expect(queue.stats.syncs).toBe(2)
+    // A later fsync could report success over pages the kernel already dropped: the queue stays failed.
+    await expect(queue.run(() => insert.run(3))).rejects.toThrow("EIO")
+    expect(syncs).toHaveLength(2)
     db.close()
   })
 

@@ -50,7 +50,8 @@ export interface WriteQueueOptions {
  * while the event loop goes on; one sync is in flight at a time and covers every batch committed
  * before it started, so a busy server pays one fsync per few batches and never blocks on one. Other
  * requests may read committed rows before their sync finishes (as with any group commit, a reader may
- * see what a power cut would still take back); no caller is told "done" before it.
+ * see what a power cut would still take back); no caller is told "done" before it. A failed sync
+ * stops the queue for good: the server must be restarted.
  */
 export class WriteQueue {
   private pending: Pending[] = []
@@ -68,6 +69,8 @@ export class WriteQueue {
   private awaitingSync: (() => void)[] = []
   private awaitingSyncFailure: ((error: unknown) => void)[] = []
   private syncing = false
+  /** Set by the first failed sync; every write after it fails too (see startSync). */
+  private syncFailure: { error: unknown } | undefined
   readonly stats: WriteQueueStats = { batches: 0, operations: 0, largestBatch: 0, replays: 0, syncs: 0 }
 
   constructor(
@@ -86,6 +89,7 @@ export class WriteQueue {
 
   /** Queues `op` for the next transaction; resolves with its result once that transaction commits. */
   run<T>(op: () => T): Promise<T> {
+    if (this.syncFailure !== undefined) return Promise.reject(this.syncFailure.error)
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ op, resolve: resolve as (value: unknown) => void, reject })
       if (!this.scheduled) {
@@ -140,10 +144,15 @@ export class WriteQueue {
         this.afterSync()
       },
       (error: unknown) => {
-        // Committed but not known to be on disk: the callers are told it failed and may retry
-        // (messages carry a hash, so a retried send is recognised as a duplicate).
+        // Committed but not known to be on disk, and after a failed fsync the kernel may already have
+        // dropped those pages while a later fsync reports success. So this queue stops: these callers
+        // and every later write fail, until a restart makes SQLite read what is really on disk.
+        this.syncFailure ??= { error }
         for (const f of fail) f(error)
-        this.afterSync()
+        for (const f of this.awaitingSyncFailure.splice(0)) f(error)
+        this.awaitingSync = []
+        this.syncing = false
+        this.notifyIdle()
       },
     )
   }
@@ -155,6 +164,10 @@ export class WriteQueue {
   }
 
   private runBatch(batch: Pending[]): void {
+    if (this.syncFailure !== undefined) {
+      for (const p of batch) p.reject(this.syncFailure.error)
+      return
+    }
     this.stats.batches += 1
     this.stats.operations += batch.length
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length)
