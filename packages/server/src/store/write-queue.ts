@@ -70,7 +70,7 @@ export class WriteQueue {
   private awaitingSyncFailure: ((error: unknown) => void)[] = []
   private syncing = false
   /** Set by the first failed sync; every write after it fails too (see startSync). */
-  private syncFailure: { error: unknown } | undefined
+  private syncFailure: Error | undefined
   readonly stats: WriteQueueStats = { batches: 0, operations: 0, largestBatch: 0, replays: 0, syncs: 0 }
 
   constructor(
@@ -89,7 +89,7 @@ export class WriteQueue {
 
   /** Queues `op` for the next transaction; resolves with its result once that transaction commits. */
   run<T>(op: () => T): Promise<T> {
-    if (this.syncFailure !== undefined) return Promise.reject(this.syncFailure.error)
+    if (this.syncFailure !== undefined) return Promise.reject(this.syncFailure)
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ op, resolve: resolve as (value: unknown) => void, reject })
       if (!this.scheduled) {
@@ -147,7 +147,7 @@ export class WriteQueue {
         // Committed but not known to be on disk, and after a failed fsync the kernel may already have
         // dropped those pages while a later fsync reports success. So this queue stops: these callers
         // and every later write fail, until a restart makes SQLite read what is really on disk.
-        this.syncFailure ??= { error }
+        this.syncFailure ??= error instanceof Error ? error : new Error("the WAL sync failed")
         for (const f of fail) f(error)
         for (const f of this.awaitingSyncFailure.splice(0)) f(error)
         this.awaitingSync = []
@@ -165,7 +165,7 @@ export class WriteQueue {
 
   private runBatch(batch: Pending[]): void {
     if (this.syncFailure !== undefined) {
-      for (const p of batch) p.reject(this.syncFailure.error)
+      for (const p of batch) p.reject(this.syncFailure)
       return
     }
     this.stats.batches += 1
