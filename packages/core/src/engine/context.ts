@@ -1,5 +1,5 @@
 import type { ClientState } from "ts-mls"
-import { toB64 } from "@backchannel/protocol"
+import { newId } from "@backchannel/protocol"
 import type { Delivery } from "../ports/delivery.js"
 import type { Clock, Random } from "../ports/platform.js"
 import type { KeyValueStore, WriteOp } from "../ports/store.js"
@@ -99,7 +99,7 @@ export class MessageWriter {
   ): Promise<MessageRecord> {
     const now = this.e.clock.now()
     return this.add({
-      id: id ?? toB64(this.e.random.bytes(16)),
+      id: id ?? newId((n) => this.e.random.bytes(n), 16),
       conversationId,
       kind: "event",
       sender: actor ? { handle: actor.handle, deviceId: actor.deviceId } : { handle: "", deviceId: "" },

@@ -1,4 +1,4 @@
-import { toB64 } from "@backchannel/protocol"
+import { newId } from "@backchannel/protocol"
 import { CoreError } from "../errors.js"
 import type { CatchUp } from "./commits.js"
 import type { Engine } from "./context.js"
@@ -20,7 +20,7 @@ export async function setDefaultTerms(
   if (conversation.status !== "active")
     throw new CoreError("NOT_A_MEMBER", "you are no longer in that conversation")
   const defaults = await normaliseDefaults(e, input)
-  const id = toB64(e.random.bytes(16))
+  const id = newId((n) => e.random.bytes(n), 16)
   await sendContent(e, conversationId, { v: 1, type: "terms", id, sentAt: e.clock.now(), defaults }, catchUp)
   const writer = new MessageWriter(e)
   const me = { handle: e.identity.handle, deviceId: e.identity.deviceId }

@@ -1,4 +1,4 @@
-import { toB64 } from "@backchannel/protocol"
+import { newId } from "@backchannel/protocol"
 import type { WriteOp } from "../ports/store.js"
 import type { LedgerEntry } from "../content/content.js"
 import { CoreError } from "../errors.js"
@@ -79,7 +79,7 @@ export async function recordBreach(
   const message = messageKey === undefined ? undefined : await getJson<MessageRecord>(e.store, messageKey)
   const entry: LedgerEntry = {
     v: 1,
-    id: toB64(e.random.bytes(16)),
+    id: newId((n) => e.random.bytes(n), 16),
     handle: input.handle,
     messageId: input.messageId,
     band: candidate.band,
@@ -104,7 +104,13 @@ export async function shareLedger(e: Engine, entries: LedgerEntry[], catchUp: Ca
     await sendContent(
       e,
       selfGroupId,
-      { v: 1, type: "ledger", id: toB64(e.random.bytes(16)), sentAt: e.clock.now(), entries: chunk },
+      {
+        v: 1,
+        type: "ledger",
+        id: newId((n) => e.random.bytes(n), 16),
+        sentAt: e.clock.now(),
+        entries: chunk,
+      },
       catchUp,
     )
   }

@@ -1,4 +1,11 @@
-import { fromB64, fromUtf8, parseCredentialIdentity, ProtocolError, toB64 } from "@backchannel/protocol"
+import {
+  fromB64,
+  fromUtf8,
+  idBytes,
+  parseCredentialIdentity,
+  ProtocolError,
+  toB64,
+} from "@backchannel/protocol"
 import type { ClaimedKeyPackage } from "@backchannel/protocol"
 import type { KeyPackage } from "ts-mls"
 import { encodeGroupMeta } from "../content/content.js"
@@ -51,7 +58,7 @@ export async function createConversation(
   const verifiedOnly = input.verifiedOnly === true
   await assertVerifiedOnlyAllows(e, { verifiedOnly }, others)
   await requireFamiliarOrConfirmed(e, others, input.confirmNewPeople === true)
-  const groupIdBytes = e.random.bytes(32)
+  const groupIdBytes = idBytes((n) => e.random.bytes(n), 32)
   const groupId = toB64(groupIdBytes)
   const own = await e.mls.generateKeyPackage(e.identity.handle, e.identity.deviceId, e.signatureKeys)
   const state = await e.mls.createGroup(groupIdBytes, own)

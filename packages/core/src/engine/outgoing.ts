@@ -1,4 +1,4 @@
-import { ProtocolError, toB64 } from "@backchannel/protocol"
+import { newId, ProtocolError } from "@backchannel/protocol"
 import { DeliveryUnavailableError } from "../ports/delivery.js"
 import { encodeContent, maxTextChars } from "../content/content.js"
 import type { Content, Terms } from "../content/content.js"
@@ -75,7 +75,7 @@ export async function sendText(
     throw new CoreError("INVALID_INPUT", `a message holds at most ${maxTextChars} characters`)
   const conversation = await requireConversation(e, groupId)
   assertActive(conversation)
-  const id = toB64(e.random.bytes(16))
+  const id = newId((n) => e.random.bytes(n), 16)
   const sentAt = e.clock.now()
   const reply = options.replyTo !== undefined ? { replyTo: options.replyTo } : {}
   const tm = outgoingMarks(e, options.wordingMarks === true)

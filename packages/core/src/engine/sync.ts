@@ -1,4 +1,4 @@
-import { toB64 } from "@backchannel/protocol"
+import { newId } from "@backchannel/protocol"
 import type { QueueItem } from "@backchannel/protocol"
 import type { Subscription } from "../ports/delivery.js"
 import { DeliveryUnavailableError } from "../ports/delivery.js"
@@ -94,7 +94,7 @@ async function shareUserSecrets(e: Engine): Promise<void> {
   const selfGroupId = e.identity.selfGroupId
   const secret = e.identity.senderTracemarkPrivateKey
   if (selfGroupId === undefined || secret === undefined) return
-  const id = toB64(e.random.bytes(16))
+  const id = newId((n) => e.random.bytes(n), 16)
   await sendContent(
     e,
     selfGroupId,

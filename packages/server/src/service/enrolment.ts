@@ -3,9 +3,9 @@ import {
   formatInviteCode,
   inviteCodeFromRandom,
   inviteHash,
+  newId,
   normaliseInviteCode,
   ProtocolError,
-  toB64,
 } from "@backchannel/protocol"
 import type { EnrolRequest, EnrolResponse, InviteResponse } from "@backchannel/protocol"
 import type { InviteKind, ServerStore } from "../store/types.js"
@@ -54,7 +54,7 @@ export async function enrol(ctx: ServiceContext, body: EnrolRequest): Promise<En
   const at = ctx.clock.now()
   const result = await ctx.store.enrolDevice({
     inviteHash: inviteHash(code),
-    deviceId: toB64(ctx.random(16)),
+    deviceId: newId(ctx.random, 16),
     name: body.deviceName,
     signaturePublicKey,
     tracemarkPublicKey,
