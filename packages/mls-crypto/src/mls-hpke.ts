@@ -5,9 +5,20 @@ import type { LruCache } from "./lru-cache.js"
 
 /** AES-GCM with a raw key, as ts-mls' `Hpke.encryptAead`/`decryptAead` need (RFC 9420 §6.3, §12.4.3.1). */
 export interface DirectAead {
-  encrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>
-  /** Throws when the tag does not verify. */
-  decrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>
+  /** Synchronous implementations (node:crypto) return the bytes directly. */
+  encrypt(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    plaintext: Uint8Array,
+  ): Uint8Array | Promise<Uint8Array>
+  /** Throws (or rejects) when the tag does not verify. */
+  decrypt(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    ciphertext: Uint8Array,
+  ): Uint8Array | Promise<Uint8Array>
   readonly keyLength: number
   readonly nonceLength: number
 }
@@ -108,7 +119,7 @@ export function makeMlsHpke({ suite, aead, publicKeys, fingerprint }: MlsHpkePar
       return new Uint8Array(await kem.serializePrivateKey(k)).slice()
     },
     async encryptAead(key, nonce, aad, plaintext) {
-      return aead.encrypt(key, nonce, aad ?? empty, plaintext)
+      return await aead.encrypt(key, nonce, aad ?? empty, plaintext)
     },
     async decryptAead(key, nonce, aad, ciphertext) {
       try {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv } from "node:crypto"
 import { AeadId, type AeadEncryptionContext, type AeadInterface } from "@hpke/common"
 import type { DirectAead } from "../mls-hpke.js"
-import { asBytes, ownedArrayBuffer } from "./bytes.js"
+import { asBytes, ownedArrayBuffer, ownedBytes } from "./bytes.js"
 
 type GcmName = "aes-128-gcm" | "aes-256-gcm"
 const tagLength = 16
@@ -29,6 +29,8 @@ function gcmOpen(name: GcmName, key: Uint8Array, nonce: Uint8Array, aad: Uint8Ar
   decipher.setAuthTag(sealed.subarray(sealed.length - tagLength))
   const head = decipher.update(sealed.subarray(0, sealed.length - tagLength))
   const tail = decipher.final()
+  // GCM is a stream mode: everything comes out of update() and final() adds nothing.
+  if (tail.length === 0) return ownedBytes(head)
   const out = new Uint8Array(head.length + tail.length)
   out.set(head, 0)
   out.set(tail, head.length)
@@ -43,12 +45,13 @@ export function makeNodeDirectAead(name: GcmName): DirectAead {
     if (key.length !== keyLength || nonce.length !== nonceLength)
       throw new RangeError("bad AES-GCM key or nonce")
   }
+  // Synchronous: ts-mls awaits the result through `makeMlsHpke`, which saves a promise per call.
   return {
-    async encrypt(key, nonce, aad, plaintext) {
+    encrypt(key, nonce, aad, plaintext) {
       check(key, nonce)
       return gcmSeal(name, key, nonce, aad, plaintext)
     },
-    async decrypt(key, nonce, aad, ciphertext) {
+    decrypt(key, nonce, aad, ciphertext) {
       check(key, nonce)
       return gcmOpen(name, key, nonce, aad, ciphertext)
     },

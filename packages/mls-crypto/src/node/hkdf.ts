@@ -32,6 +32,9 @@ export function hkdfExpand(
     // N = 1, the case of nearly every MLS derivation: OKM = first L octets of HMAC(PRK, info | 0x01).
     counter[0] = 1
     const t = createHmac(name, prk).update(info).update(counter).digest()
+    // The full block (every ExpandWithLabel of a secret) is handed over as it is; shorter outputs (keys,
+    // nonces) are copied and the block wiped.
+    if (length === size) return ownedBytes(t)
     const okm = new Uint8Array(t.subarray(0, length))
     t.fill(0)
     return okm
