@@ -14,6 +14,24 @@ describe("LruCache", () => {
     expect(cache.size).toBe(2)
   })
 
+  it("keeps the order right when the newest entry is read again", () => {
+    const cache = new LruCache<number>(2)
+    cache.set("a", 1)
+    cache.set("b", 2)
+    expect(cache.get("b")).toBe(2)
+    expect(cache.get("b")).toBe(2)
+    cache.set("c", 3) // evicts a, the oldest
+    expect(cache.get("a")).toBeUndefined()
+    expect(cache.get("b")).toBe(2)
+    expect(cache.get("c")).toBe(3)
+    const one = new LruCache<number>(1)
+    one.set("a", 1)
+    expect(one.get("a")).toBe(1)
+    one.set("b", 2)
+    expect(one.get("a")).toBeUndefined()
+    expect(one.get("b")).toBe(2)
+  })
+
   it("replaces a value without growing", () => {
     const cache = new LruCache<number>(2)
     cache.set("a", 1)

@@ -8,6 +8,8 @@
 export class LruCache<V> {
   readonly #capacity: number
   readonly #entries = new Map<string, V>()
+  /** The most recently used key, which `get` can return without reordering the map. */
+  #newest: string | undefined
 
   constructor(capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
@@ -27,10 +29,11 @@ export class LruCache<V> {
   /** Returns the value and marks it as the most recently used. */
   get(key: string): V | undefined {
     const value = this.#entries.get(key)
-    if (value === undefined) return undefined
+    if (value === undefined || key === this.#newest) return value
     // Map iterates in insertion order: re-inserting moves the entry to the young end.
     this.#entries.delete(key)
     this.#entries.set(key, value)
+    this.#newest = key
     return value
   }
 
@@ -42,9 +45,11 @@ export class LruCache<V> {
       if (oldest.done !== true) this.#entries.delete(oldest.value)
     }
     this.#entries.set(key, value)
+    this.#newest = key
   }
 
   clear(): void {
     this.#entries.clear()
+    this.#newest = undefined
   }
 }

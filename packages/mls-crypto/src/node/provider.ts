@@ -17,9 +17,28 @@ import { NodeHkdfSha256, NodeHkdfSha512, makeNodeKdf } from "./hkdf.js"
 import { makeNodeEd25519 } from "./signature.js"
 import { NodeDhkemX25519HkdfSha256 } from "./x25519.js"
 
+/**
+ * CSPRNG bytes for ts-mls. Requests of up to `pooledMax` bytes, in practice only the 4-byte reuse guard
+ * of every PrivateMessage (RFC 9420 §6.3.2; it travels in the encrypted SenderData and is not a key), are
+ * served from a small pool filled by one `randomFillSync` call, which spares a native call per message.
+ * Bytes are wiped from the pool as they are handed out, so the pool never holds a value that has been
+ * returned. Larger requests (path, epoch and init secrets, PSK nonces) always come straight from
+ * `randomFillSync` and are never pooled.
+ */
+const pooledMax = 8
+const pool = new Uint8Array(256)
+let poolOffset = pool.length
 const nodeRng: Rng = {
   randomBytes(n) {
-    return randomFillSync(new Uint8Array(n))
+    if (n > pooledMax) return randomFillSync(new Uint8Array(n))
+    if (poolOffset + n > pool.length) {
+      randomFillSync(pool)
+      poolOffset = 0
+    }
+    const out = pool.slice(poolOffset, poolOffset + n)
+    pool.fill(0, poolOffset, poolOffset + n)
+    poolOffset += n
+    return out
   },
 }
 
