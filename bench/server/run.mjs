@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Server load benchmark: our server against Prosody (Debian package), same workloads, same generator.
 //   npm run bench:server [-- --quick] [-- --reps N] [-- --only ours|prosody] [-- --rates A,B,…] [-- --cpu-prof]
+//     [-- --offline-only]  (diagnostic: only the offline store/drain workload, printed, no files written)
 // Each repetition runs both servers, alternating which goes first (A/B, B/A, …). Every run gets a fresh
 // data directory; the server is pinned to core 0 and the generator (a separate process) to core 1.
 // Prints tables, writes bench/results/server.json and the "Server vs Prosody" section of
@@ -20,6 +21,9 @@ const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
 const cpuProf = args.includes("--cpu-prof")
+// Diagnostic only: `--offline-only` runs just the offline store/drain workload (100 × 1,000 for ours even
+// with --quick), prints its numbers and writes no result file; for profiling the store path.
+const offlineOnly = args.includes("--offline-only")
 const argValue = (name) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : undefined
@@ -50,14 +54,16 @@ const common = {
   drainMs: 3000,
   pauseMs: quick ? 500 : 1500,
   // `--rates 8000,9000,10000` replaces the 1:1 ladder (for short A/B runs).
-  rates: argValue("--rates")?.split(",").map(Number) ?? (quick ? [100, 250, 1000, 4000] : ladder),
+  rates: offlineOnly
+    ? []
+    : (argValue("--rates")?.split(",").map(Number) ?? (quick ? [100, 250, 1000, 4000] : ladder)),
   rampConcurrency: 400,
 }
 // Group fan-out, the same for both: 100 groups of 10 and 10 groups of 100 (layout.mjs), one message to
 // 9 or 99 receivers. Ours sends MLS application messages to its groups; Prosody gets one MUC room per
 // group (XEP-0045 groupchat, configured in install-prosody.sh).
 const fanout = {
-  fanout: true,
+  fanout: !offlineOnly,
   // The low rungs (50, 100 and 5, 10) are there for Prosody, which saturates at a few hundred msg/s;
   // the steps are finer where either server has saturated before, so each maximum is closer to the truth.
   fanRates10: quick
@@ -66,7 +72,7 @@ const fanout = {
   fanRates100: quick ? [10, 25, 100] : [5, 10, 15, 25, 35, 50, 75, 100, 125, 150, 200, 300, 400, 600],
 }
 const perSystem = {
-  ours: { ...fanout, offlinePerReceiver: quick ? 100 : 1000 },
+  ours: { ...fanout, offlinePerReceiver: quick && !offlineOnly ? 100 : 1000 },
   // Prosody stores offline messages one transaction each (tens to hundreds per second here): 10 per
   // receiver keeps the run short; its idle ramp connects a few hundred per second, so it stops at 1,000.
   prosody: { ...fanout, offlinePerReceiver: 10 },
@@ -148,7 +154,7 @@ async function runOurs(rep, addrBlock) {
         addrBlock,
         ...common,
         ...perSystem.ours,
-        rampTargets: rampTargets.ours,
+        rampTargets: offlineOnly ? [] : rampTargets.ours,
       })
     } finally {
       await stop(server)
@@ -225,7 +231,7 @@ async function runProsody(rep, addrBlock) {
       addrBlock,
       ...common,
       ...perSystem.prosody,
-      rampTargets: rampTargets.prosody,
+      rampTargets: offlineOnly ? [] : rampTargets.prosody,
     })
   } finally {
     await stop(server)
@@ -267,6 +273,10 @@ if (reportFile !== undefined) {
       console.log(`rep ${rep + 1}/${reps}: ${system}`)
       const r = system === "ours" ? await runOurs(rep, addrBlock) : await runProsody(rep, addrBlock)
       runs[system].push(r)
+      if (offlineOnly) {
+        console.log(`${system} offline: ${JSON.stringify(r.offline)}`)
+        continue
+      }
       // Saved after every run, so an interrupted run can still be rendered with --report.
       writeJson(`server${quick ? "-quick" : ""}${synchronous === "NORMAL" ? "-sync-normal" : ""}`, {
         synchronous,
@@ -280,6 +290,7 @@ if (reportFile !== undefined) {
     }
   }
   minutes = ((Date.now() - started) / 60000).toFixed(1)
+  if (offlineOnly) process.exit(0)
 }
 
 // --- aggregate ---------------------------------------------------------------------------------------------

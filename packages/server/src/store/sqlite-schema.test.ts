@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { createHash } from "node:crypto"
 import BetterSqlite3 from "better-sqlite3"
 import { afterAll, describe, expect, it } from "vitest"
 import { messageOf, Seeder } from "../testing/store-contract.js"
@@ -51,6 +52,48 @@ describe("SQLite schema migrations", () => {
     )
     expect(columns).not.toContain("last_seq")
     expect(check.prepare("SELECT MAX(version) AS v FROM migrations").get()).toEqual({ v: schemaVersion })
+    check.close()
+  })
+
+  it("moves the duplicate check off the random hash index (4); queued messages stay duplicates", async () => {
+    const file = join(root, "v3.sqlite")
+    const old = new BetterSqlite3(file)
+    migrate(old, 3)
+    const queued = new TextEncoder().encode("queued before the upgrade")
+    old.exec(`
+      INSERT INTO entries (handle, display_name, kind, search_text, created_at) VALUES
+        ('alice', 'Alice', 'member', 'alice', 1), ('bob', 'Bob', 'member', 'bob', 1);
+      INSERT INTO devices (id, device_id, handle, name, signature_key, tracemark_key, created_at)
+        VALUES (1, 'dev-alice', 'alice', 'laptop', x'01', x'11', 1),
+               (2, 'dev-bob', 'bob', 'laptop', x'02', x'12', 1);
+      UPDATE queue_counters SET last_seq = 1 WHERE device_ref = 2;
+      INSERT INTO groups (id, group_id, epoch, created_at) VALUES (1, 'group-1', 1, 1);
+      INSERT INTO members (group_ref, device_ref, since) VALUES (1, 1, 1), (1, 2, 1);
+    `)
+    old
+      .prepare("INSERT INTO bodies (id, group_ref, hash, data, refs) VALUES (1, 1, ?, ?, 1)")
+      .run(createHash("sha256").update(queued).digest(), queued)
+    old.exec(
+      "INSERT INTO queue (device_ref, seq, kind, group_ref, sender_ref, body_ref, at) VALUES (2, 1, 1, 1, 1, 1, 1)",
+    )
+    old.close()
+
+    const store = new SqliteStore(file)
+    expect(store.heldHashCount).toBe(1)
+    const retry = { ...messageOf("group-1", "dev-alice", 1n), message: queued }
+    retry.messageHash = createHash("sha256").update(queued).digest()
+    expect(await store.sendMessage(retry)).toMatchObject({ duplicate: true, delivered: [] })
+    expect((await store.sendMessage(messageOf("group-1", "dev-alice", 1n))).delivered).toEqual([
+      { deviceId: "dev-bob", seq: 2 },
+    ])
+    await store.close()
+
+    const check = new BetterSqlite3(file, { readonly: true })
+    const indexes = (check.prepare("PRAGMA index_list(bodies)").all() as { name: string }[]).map(
+      (i) => i.name,
+    )
+    expect(indexes).toContain("bodies_hashed")
+    expect(indexes).not.toContain("bodies_message_hash")
     check.close()
   })
 })

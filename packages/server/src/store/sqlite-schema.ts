@@ -14,7 +14,10 @@ import type { Database } from "better-sqlite3"
  *   rewrites a few small pages instead of one wide devices page per recipient. A trigger adds the row
  *   for every new device, whoever inserts it.
  * - a message body is stored once in `bodies` with a reference count of the queue rows that carry it;
- *   message bodies also keep their SHA-256 (unique per group) for duplicate detection.
+ *   message bodies also keep their SHA-256 for duplicate detection. Migration 1 indexed it by
+ *   (group, hash); being random, that index cost one dirty page per message, so migration 4 replaced it
+ *   with one ordered by body id (appended at its end) that the server reads once at start-up into its
+ *   in-memory map of held hashes (held-hashes.ts).
  */
 const migrations: readonly string[] = [
   `
@@ -114,6 +117,11 @@ const migrations: readonly string[] = [
     INSERT INTO queue_counters (device_ref, device_id, last_seq) VALUES (new.id, new.device_id, 0);
   END;
   ALTER TABLE devices DROP COLUMN last_seq;
+  `,
+  // 4: the duplicate check moves to memory (held-hashes.ts); the hashes stay, in id order.
+  `
+  DROP INDEX bodies_message_hash;
+  CREATE INDEX bodies_hashed ON bodies (id, hash) WHERE hash IS NOT NULL;
   `,
 ]
 

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll } from "vitest"
-import { storeContract } from "../testing/store-contract.js"
+import type { ProtocolError } from "@backchannel/protocol"
+import { afterAll, describe, expect, it } from "vitest"
+import { messageOf, Seeder, storeContract } from "../testing/store-contract.js"
 import { SqliteStore } from "./sqlite-store.js"
 
 const root = mkdtempSync(join(tmpdir(), "bc-sqlite-store-"))
@@ -19,4 +20,73 @@ storeContract("sqlite", {
     return Promise.resolve(new SqliteStore(last))
   },
   reopen: () => Promise.resolve(new SqliteStore(last)),
+})
+
+describe("SqliteStore duplicate check (held hashes in memory)", () => {
+  const messagesFor = async (store: SqliteStore, device: string) =>
+    (await store.fetchQueue(device, 0, 100)).items.filter((i) => i.kind === "message")
+
+  it("keeps the check exact when a batch is rolled back and replayed", async () => {
+    const store = new SqliteStore(join(root, `dedupe-${++counter}.db`))
+    const seed = new Seeder(store)
+    const alice = await seed.device("alice")
+    const bob = await seed.device("bob")
+    const group = await seed.group(alice, [bob])
+    const m = messageOf(group, alice, 1n)
+    const replaysBefore = store.writeStats.replays
+    // One batch: m is stored, then a stale send fails, so the optimistic pass is rolled back (m's body
+    // with it) and replayed with savepoints.
+    const [sent, stale] = await Promise.allSettled([
+      store.sendMessage(m),
+      store.sendMessage(messageOf(group, alice, 0n)),
+    ])
+    expect(store.writeStats.replays).toBe(replaysBefore + 1)
+    expect(sent).toMatchObject({ status: "fulfilled", value: { duplicate: false } })
+    expect(stale.status === "rejected" && (stale.reason as ProtocolError).code).toBe("STALE_EPOCH")
+    expect(await store.sendMessage(m)).toMatchObject({ duplicate: true })
+    expect(await messagesFor(store, bob)).toHaveLength(1)
+    // And a batch whose acknowledgement deletes m's body, next to a failing operation.
+    await Promise.allSettled([store.ack(bob, 100), store.sendMessage(messageOf(group, alice, 5n))])
+    expect(store.heldHashCount).toBe(0)
+    expect((await store.sendMessage(m)).duplicate).toBe(false)
+    expect(await messagesFor(store, bob)).toHaveLength(1)
+    await store.close()
+  })
+
+  it("does not take a body deleted by another process (the admin CLI) for a duplicate", async () => {
+    const file = join(root, `dedupe-${++counter}.db`)
+    const server = new SqliteStore(file)
+    const seed = new Seeder(server)
+    const alice = await seed.device("alice")
+    const bob = await seed.device("bob")
+    const group = await seed.group(alice, [bob])
+    const m = messageOf(group, alice, 1n)
+    await server.sendMessage(m)
+    const other = new SqliteStore(file)
+    expect(await other.sendMessage(m)).toMatchObject({ duplicate: true }) // it read the hashes at start
+    await other.ack(bob, 100) // deletes m's body behind the server's back
+    await other.close()
+    const again = await server.sendMessage(m)
+    expect(again).toMatchObject({ duplicate: false, delivered: [{ deviceId: bob }] })
+    expect(await messagesFor(server, bob)).toHaveLength(1)
+    expect(await server.sendMessage(m)).toMatchObject({ duplicate: true })
+    expect(server.heldHashCount).toBe(1) // the stale entry was dropped, the new body listed
+    await server.close()
+  })
+
+  it("forgets the hashes of expired messages", async () => {
+    const store = new SqliteStore(join(root, `dedupe-${++counter}.db`))
+    const seed = new Seeder(store)
+    const alice = await seed.device("alice")
+    const bob = await seed.device("bob")
+    const group = await seed.group(alice, [bob])
+    const m = messageOf(group, alice, 1n, { at: 1000, expiresAt: 5000 })
+    await store.sendMessage(m)
+    expect(store.heldHashCount).toBe(1)
+    expect(await store.purgeExpiredMessages(5000)).toBe(1)
+    expect(store.heldHashCount).toBe(0)
+    expect((await store.sendMessage(m)).duplicate).toBe(false)
+    expect(await messagesFor(store, bob)).toHaveLength(1)
+    await store.close()
+  })
 })

@@ -15,6 +15,7 @@ import {
   tooManyKeyPackages,
 } from "./rules.js"
 import type { DeviceStatus } from "./rules.js"
+import { HeldHashes, keyOf } from "./held-hashes.js"
 import { migrate } from "./sqlite-schema.js"
 import type {
   ClaimRecord,
@@ -108,6 +109,8 @@ export class SqliteStore implements ServerStore {
   private readonly db: Database
   private readonly writes: WriteQueue
   private readonly s: ReturnType<typeof prepareStatements>
+  /** Which bodies may carry a message hash (the duplicate check); kept in step by the write queue's hooks. */
+  private readonly held = new HeldHashes()
   private closed = false
   private walFd: number | undefined
 
@@ -123,7 +126,14 @@ export class SqliteStore implements ServerStore {
       this.db.pragma("foreign_keys = ON")
       migrate(this.db)
       this.s = prepareStatements(this.db)
-      this.writes = new WriteQueue(this.db, syncWal ? { sync: () => this.syncWal() } : {})
+      for (const row of this.s.heldHashes.iterate() as Iterable<{ id: number; hash: Uint8Array }>) {
+        this.held.add(row.hash, row.id)
+      }
+      this.held.committed()
+      this.writes = new WriteQueue(this.db, {
+        hooks: this.held,
+        ...(syncWal ? { sync: () => this.syncWal() } : {}),
+      })
     } catch (err) {
       this.db.close()
       throw err
@@ -163,6 +173,11 @@ export class SqliteStore implements ServerStore {
   /** Group-commit counters (for tests and benchmarks). */
   get writeStats(): WriteQueue["stats"] {
     return this.writes.stats
+  }
+
+  /** Message hashes held in memory for the duplicate check (for tests and benchmarks). */
+  get heldHashCount(): number {
+    return this.held.size
   }
 
   // -- Directory ---------------------------------------------------------------------------------
@@ -469,19 +484,14 @@ export class SqliteStore implements ServerStore {
 
   sendMessage(request: MessageRecord): Promise<MessageResult> {
     return this.write(() => {
-      // The hot path: group, sender, membership and "already stored?" in one statement.
-      const row = this.s.sendContext.get({
-        group: request.groupId,
-        device: request.senderDeviceId,
-        hash: request.messageHash,
-      }) as
+      // The hot path: group, sender and membership in one statement; "already stored?" from memory.
+      const row = this.s.sendContext.get(request.groupId, request.senderDeviceId) as
         | {
             sender_ref: number
             revoked_at: number | null
             group_ref: number | null
             epoch: number | bigint | null
             member: number | null
-            stored: number | null
           }
         | undefined
       if (row === undefined) throw new ProtocolError("DEVICE_NOT_FOUND")
@@ -489,7 +499,7 @@ export class SqliteStore implements ServerStore {
       if (row.revoked_at !== null) throw new ProtocolError("DEVICE_REVOKED")
       if (row.member === null) throw new ProtocolError("NOT_A_MEMBER")
       const epoch = BigInt(row.epoch)
-      if (row.stored !== null) return { epoch, duplicate: true, delivered: [] }
+      if (this.isStored(row.group_ref, request.messageHash)) return { epoch, duplicate: true, delivered: [] }
       if (request.epoch !== epoch) throw staleEpoch(epoch)
       const delivered = this.fanOut(
         row.group_ref,
@@ -562,7 +572,9 @@ export class SqliteStore implements ServerStore {
       // queue scanned for the expired bodies' rows.
       if (this.s.expiredBody.get(now) === undefined) return 0
       const removed = this.s.deleteExpiredItems.run(now).changes
-      this.s.deleteExpiredBodies.run(now)
+      for (const row of this.s.deleteExpiredBodies.all(now) as { id: number; hash: Uint8Array | null }[]) {
+        if (row.hash !== null) this.held.remove(row.hash, row.id)
+      }
       return removed
     })
   }
@@ -668,6 +680,7 @@ export class SqliteStore implements ServerStore {
     }[]
     if (recipients.length === 0) return []
     const body = this.insertBody(groupRef, hash, data, recipients.length, expiresAt ?? null)
+    if (hash !== null) this.held.add(hash, body)
     return recipients.map((r) => {
       this.s.insertItem.run(r.id, r.last_seq, kind, groupRef, senderRef, body, null, at)
       return { deviceId: r.device_id, seq: r.last_seq }
@@ -682,8 +695,29 @@ export class SqliteStore implements ServerStore {
     }
     for (const [id, n] of counts) {
       // Most often these were the last references (always for a 1:1 message): one statement.
-      if (this.s.deleteReleasedBody.run(id, n).changes === 0) this.s.releaseBody.run(n, id)
+      const deleted = this.s.deleteReleasedBody.get(id, n) as { hash: Uint8Array | null } | undefined
+      if (deleted === undefined) this.s.releaseBody.run(n, id)
+      else if (deleted.hash !== null) this.held.remove(deleted.hash, id)
     }
+  }
+
+  /**
+   * Whether this group already holds a body with this message hash. Each candidate from memory is
+   * confirmed against its row; one that no longer matches (its body was deleted by another process,
+   * such as the admin CLI) is dropped from the map.
+   */
+  private isStored(groupRef: number, hash: Uint8Array): boolean {
+    for (const id of [...this.held.candidates(hash)]) {
+      const row = this.s.bodyHash.get(id) as { group_ref: number; hash: Uint8Array | null } | undefined
+      const stored = row?.hash ?? null
+      if (stored !== null && bytesEqualPlain(stored, hash)) {
+        if (row?.group_ref === groupRef) return true
+        continue
+      }
+      // Not this hash. Keep the entry only if the row (under a reused id) has the same map key.
+      if (stored === null || keyOf(stored) !== keyOf(hash)) this.held.remove(hash, id)
+    }
+    return false
   }
 
   private entryWithDevices(handle: string): EntryWithDevices | undefined {
@@ -790,10 +824,9 @@ function prepareStatements(db: Database) {
     isMember: p("SELECT 1 AS one FROM members WHERE group_ref = ? AND device_ref = ?"),
     sendContext: p(
       `SELECT d.id AS sender_ref, d.revoked_at, g.id AS group_ref, g.epoch,
-              (SELECT 1 FROM members m WHERE m.group_ref = g.id AND m.device_ref = d.id) AS member,
-              (SELECT 1 FROM bodies b WHERE b.group_ref = g.id AND b.hash = @hash) AS stored
-       FROM devices d LEFT JOIN groups g ON g.group_id = @group
-       WHERE d.device_id = @device`,
+              (SELECT 1 FROM members m WHERE m.group_ref = g.id AND m.device_ref = d.id) AS member
+       FROM devices d LEFT JOIN groups g ON g.group_id = ?
+       WHERE d.device_id = ?`,
     ),
     insertMember: p("INSERT INTO members (group_ref, device_ref, since) VALUES (?, ?, ?)"),
     deleteMember: p("DELETE FROM members WHERE group_ref = ? AND device_ref = ?"),
@@ -802,13 +835,17 @@ function prepareStatements(db: Database) {
     deleteExpiredItems: p(
       "DELETE FROM queue WHERE body_ref IN (SELECT id FROM bodies WHERE expires_at IS NOT NULL AND expires_at <= ?)",
     ),
-    deleteExpiredBodies: p("DELETE FROM bodies WHERE expires_at IS NOT NULL AND expires_at <= ?"),
+    deleteExpiredBodies: p(
+      "DELETE FROM bodies WHERE expires_at IS NOT NULL AND expires_at <= ? RETURNING id, hash",
+    ),
+    bodyHash: p("SELECT group_ref, hash FROM bodies WHERE id = ?"),
+    heldHashes: p("SELECT id, hash FROM bodies INDEXED BY bodies_hashed WHERE hash IS NOT NULL"),
     getSetting: p("SELECT value FROM settings WHERE key = ?"),
     setSetting: p(
       "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     ),
     releaseBody: p("UPDATE bodies SET refs = refs - ? WHERE id = ?"),
-    deleteReleasedBody: p("DELETE FROM bodies WHERE id = ? AND refs <= ?"),
+    deleteReleasedBody: p("DELETE FROM bodies WHERE id = ? AND refs <= ? RETURNING hash"),
     insertItem: p(
       `INSERT INTO queue (device_ref, seq, kind, group_ref, sender_ref, body_ref, event, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -68,6 +68,51 @@ describe("WriteQueue (group commit)", () => {
     db.close()
   })
 
+  it("tells its hooks what happened to each transaction, in SQLite's order", async () => {
+    const db = new BetterSqlite3(path())
+    db.exec("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)")
+    const events: string[] = []
+    const queue = new WriteQueue(db, {
+      hooks: {
+        committed: () => events.push("commit"),
+        rolledBack: () => events.push("rollback"),
+        savepoint: () => events.push("savepoint"),
+        rolledBackTo: () => events.push("rollback-to"),
+        released: () => events.push("release"),
+      },
+    })
+    const insert = db.prepare("INSERT INTO t (v) VALUES (?)")
+    await Promise.all([queue.run(() => insert.run(1)), queue.run(() => insert.run(2))])
+    expect(events).toEqual(["commit"])
+
+    events.length = 0
+    await Promise.allSettled([queue.run(() => insert.run(3)), queue.run(() => insert.run(1))])
+    // Optimistic pass fails on the second operation, then the replay with a savepoint per operation.
+    expect(events).toEqual([
+      "rollback",
+      "savepoint",
+      "release",
+      "savepoint",
+      "rollback-to",
+      "release",
+      "commit",
+    ])
+
+    // COMMIT itself fails (a deferred constraint): the whole batch is undone.
+    db.exec(`
+      CREATE TABLE parent (id INTEGER PRIMARY KEY);
+      CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+    `)
+    db.pragma("foreign_keys = ON")
+    events.length = 0
+    const orphan = db.prepare("INSERT INTO child (p) VALUES (42)")
+    await expect(queue.run(() => orphan.run())).rejects.toThrow(/FOREIGN KEY/)
+    expect(events).toEqual(["rollback"])
+    expect(db.inTransaction).toBe(false)
+    expect(db.prepare("SELECT COUNT(*) AS n FROM child").get()).toEqual({ n: 0 })
+    db.close()
+  })
+
   it("with a sync, settles callers only after a sync that started after their COMMIT, and stops after a failed one", async () => {
     const db = new BetterSqlite3(path())
     db.exec("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)")

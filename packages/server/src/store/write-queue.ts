@@ -21,6 +21,23 @@ export interface WriteQueueStats {
   syncs: number
 }
 
+/**
+ * Told what happened to the transaction, so that state kept beside the database (the store's map of
+ * held message hashes) can be undone exactly when SQLite undoes its writes.
+ */
+export interface TransactionHooks {
+  /** COMMIT succeeded. */
+  committed(): void
+  /** The whole transaction was rolled back (an operation failed in the optimistic pass, or BEGIN/COMMIT failed). */
+  rolledBack(): void
+  /** A savepoint opened (one per operation in a replayed batch). */
+  savepoint(): void
+  /** Writes since the newest savepoint were undone (it stays open until `released`). */
+  rolledBackTo(): void
+  /** The newest savepoint was released. */
+  released(): void
+}
+
 export interface WriteQueueOptions {
   /** The most operations in one transaction. */
   maxBatch?: number
@@ -31,6 +48,7 @@ export interface WriteQueueOptions {
    * settle when COMMIT returns, durable as far as the connection's own `synchronous` level makes it.
    */
   sync?: () => Promise<void>
+  hooks?: TransactionHooks
 }
 
 /**
@@ -65,6 +83,7 @@ export class WriteQueue {
   private readonly idleWaiters: (() => void)[] = []
   private readonly maxBatch: number
   private readonly sync: (() => Promise<void>) | undefined
+  private readonly hooks: TransactionHooks | undefined
   /** Settlements of committed batches waiting for the next sync to start. */
   private awaitingSync: (() => void)[] = []
   private awaitingSyncFailure: ((error: unknown) => void)[] = []
@@ -79,6 +98,7 @@ export class WriteQueue {
   ) {
     this.maxBatch = options.maxBatch ?? 2000
     this.sync = options.sync
+    this.hooks = options.hooks
     this.begin = db.prepare("BEGIN IMMEDIATE")
     this.commit = db.prepare("COMMIT")
     this.rollback = db.prepare("ROLLBACK")
@@ -179,6 +199,7 @@ export class WriteQueue {
         outcomes = this.attempt(batch, true)
       }
       this.commit.run()
+      this.hooks?.committed()
     } catch (error) {
       // BEGIN or COMMIT failed, or SQLite rolled the whole transaction back (I/O error, disk full...):
       // nothing of this batch was applied, so every caller in it fails and may retry.
@@ -189,6 +210,7 @@ export class WriteQueue {
           // the transaction is already gone
         }
       }
+      this.hooks?.rolledBack()
       for (const p of batch) p.reject(error)
       return
     }
@@ -224,20 +246,30 @@ export class WriteQueue {
   private attempt(batch: readonly Pending[], savepoints: boolean): Outcome[] {
     this.begin.run()
     const outcomes: Outcome[] = []
+    const hooks = this.hooks
     for (const p of batch) {
-      if (savepoints) this.savepoint.run()
+      if (savepoints) {
+        this.savepoint.run()
+        hooks?.savepoint()
+      }
       try {
         const value = p.op()
-        if (savepoints) this.release.run()
+        if (savepoints) {
+          this.release.run()
+          hooks?.released()
+        }
         outcomes.push({ ok: true, value })
       } catch (error) {
         if (!this.db.inTransaction) throw error
         if (!savepoints) {
           this.rollback.run()
+          hooks?.rolledBack()
           return [{ ok: false, error }]
         }
         this.rollbackTo.run()
+        hooks?.rolledBackTo()
         this.release.run()
+        hooks?.released()
         outcomes.push({ ok: false, error })
       }
     }

@@ -664,6 +664,34 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await store.close()
       })
 
+      it("stores a message sent twice in one batch once, and again once every copy is acknowledged", async () => {
+        const store = await factory.create()
+        const seed = new Seeder(store)
+        const alice = await seed.device("alice")
+        const bob = await seed.device("bob")
+        const carol = await seed.device("carol")
+        const group = await seed.group(alice, [bob, carol])
+        const request = messageOf(group, alice, 1n)
+        const [first, second] = await Promise.all([store.sendMessage(request), store.sendMessage(request)])
+        expect([first.duplicate, second.duplicate].sort()).toEqual([false, true])
+        // The same bytes in another group are another message.
+        const other = await seed.group(alice, [bob])
+        expect((await store.sendMessage({ ...request, groupId: other })).duplicate).toBe(false)
+        const messages = async (device: string) =>
+          (await store.fetchQueue(device, 0, 50)).items.filter((i) => i.kind === "message")
+        expect(await messages(carol)).toHaveLength(1)
+        // While one copy is still queued (carol's), a retry is still a duplicate.
+        await store.ack(bob, 100)
+        expect((await store.sendMessage(request)).duplicate).toBe(true)
+        // Once nobody holds it, the body is gone and the same bytes are queued again.
+        await store.ack(carol, 100)
+        const after = await store.sendMessage(request)
+        expect(after.duplicate).toBe(false)
+        expect(after.delivered.map((d) => d.deviceId).sort()).toEqual([bob, carol].sort())
+        expect((await store.sendMessage(request)).duplicate).toBe(true)
+        await store.close()
+      })
+
       it("pages a queue in seq order with `more`, and never reuses a seq after acknowledgement", async () => {
         const store = await factory.create()
         const seed = new Seeder(store)
@@ -844,6 +872,25 @@ export function storeContract(name: string, factory: StoreFactory): void {
           expect(await seqs(again, bob)).toEqual([])
           const sent = await again.sendMessage(messageOf(group, alice, 1n))
           expect(sent.delivered).toEqual([{ deviceId: bob, seq: 3 }])
+          await again.close()
+        })
+
+        it("recognises a message queued before a restart as a duplicate after it", async () => {
+          const store = await factory.create()
+          const seed = new Seeder(store)
+          const alice = await seed.device("alice")
+          const bob = await seed.device("bob")
+          const group = await seed.group(alice, [bob])
+          const kept = messageOf(group, alice, 1n)
+          const acked = messageOf(group, alice, 1n)
+          await store.sendMessage(acked)
+          await store.ack(bob, 2) // the Welcome and `acked`
+          await store.sendMessage(kept)
+          await store.close()
+          const again = await reopen()
+          expect(await again.sendMessage(kept)).toMatchObject({ duplicate: true, delivered: [] })
+          expect((await again.sendMessage(acked)).duplicate).toBe(false)
+          expect(await seqs(again, bob)).toEqual([3, 4])
           await again.close()
         })
       })
