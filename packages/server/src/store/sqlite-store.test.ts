@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ProtocolError } from "@backchannel/protocol"
+import Database from "better-sqlite3"
 import { afterAll, describe, expect, it } from "vitest"
 import { messageOf, Seeder, storeContract } from "../testing/store-contract.js"
 import { SqliteStore } from "./sqlite-store.js"
@@ -88,5 +89,51 @@ describe("SqliteStore duplicate check (held hashes in memory)", () => {
     expect((await store.sendMessage(m)).duplicate).toBe(false)
     expect(await messagesFor(store, bob)).toHaveLength(1)
     await store.close()
+  })
+})
+
+describe("SqliteStore file layout", () => {
+  const pragmas = (file: string) => {
+    const db = new Database(file, { readonly: true })
+    try {
+      return {
+        pageSize: db.pragma("page_size", { simple: true }) as number,
+        journal: db.pragma("journal_mode", { simple: true }) as string,
+      }
+    } finally {
+      db.close()
+    }
+  }
+
+  it("makes a new file with 16 KiB pages, in WAL mode, and keeps what it stores across a reopen", async () => {
+    const file = join(root, `layout-${++counter}.db`)
+    const store = new SqliteStore(file)
+    const seed = new Seeder(store)
+    const alice = await seed.device("alice")
+    const bob = await seed.device("bob")
+    const group = await seed.group(alice, [bob])
+    await store.sendMessage(messageOf(group, alice, 1n))
+    await store.close()
+    expect(pragmas(file)).toEqual({ pageSize: 16_384, journal: "wal" })
+    const reopened = new SqliteStore(file)
+    expect((await reopened.fetchQueue(bob, 0, 100)).items.filter((i) => i.kind === "message")).toHaveLength(1)
+    await reopened.close()
+  })
+
+  it("keeps the 4 KiB pages of a file made before, and works on it", async () => {
+    const file = join(root, `layout-${++counter}.db`)
+    const old = new Database(file)
+    old.pragma("journal_mode = WAL") // SQLite's default 4 KiB pages are fixed from here on
+    old.exec("CREATE TABLE made_before (x INTEGER)")
+    old.close()
+    const store = new SqliteStore(file)
+    const seed = new Seeder(store)
+    const alice = await seed.device("alice")
+    const bob = await seed.device("bob")
+    const group = await seed.group(alice, [bob])
+    await store.sendMessage(messageOf(group, alice, 1n))
+    expect((await store.fetchQueue(bob, 0, 100)).items.filter((i) => i.kind === "message")).toHaveLength(1)
+    await store.close()
+    expect(pragmas(file)).toEqual({ pageSize: 4096, journal: "wal" })
   })
 })

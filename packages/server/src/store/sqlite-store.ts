@@ -97,6 +97,10 @@ interface QueueRow {
   at: number
 }
 
+/** Page size of a new database file, and the page cache in KiB (see the constructor). */
+const PAGE_SIZE = 16_384
+const CACHE_KIB = 16_384
+
 const deviceColumns = "id, device_id, handle, name, signature_key, tracemark_key, created_at, revoked_at"
 
 /**
@@ -118,6 +122,13 @@ export class SqliteStore implements ServerStore {
     this.db = new BetterSqlite3(path)
     try {
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
+      // 16 KiB pages: a commit of queued messages writes a quarter as many WAL frames (one write call
+      // each) as with 4 KiB pages. SQLite applies this only to a file without tables yet, so it must come
+      // before WAL mode and the migrations; a file made with other pages keeps them (it works the same).
+      // The cache holds a whole commit's pages (16 MiB instead of SQLite's 2 MiB default), so a large
+      // batch is not spilled to the WAL before its COMMIT.
+      this.db.pragma(`page_size = ${PAGE_SIZE}`)
+      this.db.pragma(`cache_size = -${CACHE_KIB}`)
       const wal = this.db.pragma("journal_mode = WAL", { simple: true }) === "wal"
       // In WAL mode SQLite at NORMAL never syncs at COMMIT (only around checkpoints, which keeps the
       // file consistent); FULL durability is then the queue's own fdatasync of the WAL after COMMIT.
