@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -14,9 +14,34 @@ const lockModule = pathToFileURL(join(repoRoot, "packages/cli/dist/profile/lock.
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-/** The pid of a process that has exited. */
-function deadPid(): number {
-  return Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout)
+/** A process that takes the lock and keeps it until it is killed (a crash with the profile open). */
+function crashingHolder(): Promise<{ crash: () => Promise<void> }> {
+  const script = `
+    import { acquireProfileLock } from ${JSON.stringify(lockModule)}
+    acquireProfileLock(${JSON.stringify(dir)}) // the release function is dropped on purpose
+    gc() // an unreachable lock must not be collected, and released, while the process runs
+    process.stdout.write("held")
+    setInterval(() => {}, 1000)
+  `
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    let err = ""
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c))
+    child.once("error", reject)
+    child.once("exit", (code) => reject(new Error(`the holder exited (${code}) before holding: ${err}`)))
+    child.stdout.setEncoding("utf8").once("data", () =>
+      resolve({
+        crash: () =>
+          new Promise((done) => {
+            child.removeAllListeners("exit")
+            child.once("exit", () => done())
+            child.kill("SIGKILL")
+          }),
+      }),
+    )
+  })
 }
 
 function contender(start: number): Promise<string> {
@@ -47,14 +72,18 @@ function contender(start: number): Promise<string> {
 
 it("lets exactly one of several processes racing for the same profile hold it, in every round", async () => {
   for (let round = 0; round < 6; round++) {
-    // Every other round starts from a lock abandoned by a crashed process: all contenders find it stale
-    // at the same moment, and still only one may take it over.
-    if (round % 2 === 1) writeFileSync(join(dir, "profile.lock"), String(deadPid()))
+    // Every other round starts right after a holder was killed with the profile open: the contenders must
+    // find the profile free (nothing abandoned to take over), and still only one may hold it.
+    if (round % 2 === 1) {
+      const holder = await crashingHolder()
+      expect(await contender(Date.now())).toBe("PROFILE_IN_USE")
+      await holder.crash()
+    }
     const start = Date.now() + 1000
     const outcomes = await Promise.all(Array.from({ length: 6 }, () => contender(start)))
     expect(outcomes.filter((o) => o === "held")).toHaveLength(1)
     expect(outcomes.filter((o) => o === "PROFILE_IN_USE")).toHaveLength(5)
-    // The holder released the lock before exiting; no temporary file is left behind.
-    expect(readdirSync(dir)).toEqual([])
+    // Only the lock file stays in the directory: no journal, no temporary file.
+    expect(readdirSync(dir)).toEqual(["profile.lock.db"])
   }
 })

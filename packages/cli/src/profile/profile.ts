@@ -26,7 +26,8 @@ const hkdfAsync = promisify(hkdf)
  * A profile directory holds one enrolled device:
  *   profile.json  format version and how the sealing key is derived (salt and KDF cost, no secret)
  *   profile.db    SQLite key-value store; every value sealed with XChaCha20-Poly1305 under that key
- *   profile.lock  held while a command uses the profile (MLS state must not advance in two processes)
+ *   profile.lock.db  locked (SQLite exclusive lock) while a command uses the profile, so MLS state
+ *                 never advances in two processes; the kernel drops the lock when the process ends
  *
  * The key comes either from a passphrase (scrypt, N=2^17, r=8, p=1: 128 MiB and a few hundred ms per
  * command) or from a key file of at least 32 random bytes (HKDF-SHA256). The passphrase is read from
