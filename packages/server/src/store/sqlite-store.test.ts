@@ -23,16 +23,21 @@ storeContract("sqlite", {
   reopen: () => Promise.resolve(new SqliteStore(last)),
 })
 
-describe("SqliteStore duplicate check (held hashes in memory)", () => {
-  const messagesFor = async (store: SqliteStore, device: string) =>
-    (await store.fetchQueue(device, 0, 100)).items.filter((i) => i.kind === "message")
+const messagesFor = async (store: SqliteStore, device: string) =>
+  (await store.fetchQueue(device, 0, 100)).items.filter((i) => i.kind === "message")
 
+/** Alice and Bob, enrolled, in a group of their own. */
+async function pair(store: SqliteStore) {
+  const seed = new Seeder(store)
+  const alice = await seed.device("alice")
+  const bob = await seed.device("bob")
+  return { alice, bob, group: await seed.group(alice, [bob]) }
+}
+
+describe("SqliteStore duplicate check (held hashes in memory)", () => {
   it("keeps the check exact when a batch is rolled back and replayed", async () => {
     const store = new SqliteStore(join(root, `dedupe-${++counter}.db`))
-    const seed = new Seeder(store)
-    const alice = await seed.device("alice")
-    const bob = await seed.device("bob")
-    const group = await seed.group(alice, [bob])
+    const { alice, bob, group } = await pair(store)
     const m = messageOf(group, alice, 1n)
     const replaysBefore = store.writeStats.replays
     // One batch: m is stored, then a stale send fails, so the optimistic pass is rolled back (m's body
@@ -57,10 +62,7 @@ describe("SqliteStore duplicate check (held hashes in memory)", () => {
   it("does not take a body deleted by another process (the admin CLI) for a duplicate", async () => {
     const file = join(root, `dedupe-${++counter}.db`)
     const server = new SqliteStore(file)
-    const seed = new Seeder(server)
-    const alice = await seed.device("alice")
-    const bob = await seed.device("bob")
-    const group = await seed.group(alice, [bob])
+    const { alice, bob, group } = await pair(server)
     const m = messageOf(group, alice, 1n)
     await server.sendMessage(m)
     const other = new SqliteStore(file)
@@ -77,10 +79,7 @@ describe("SqliteStore duplicate check (held hashes in memory)", () => {
 
   it("forgets the hashes of expired messages", async () => {
     const store = new SqliteStore(join(root, `dedupe-${++counter}.db`))
-    const seed = new Seeder(store)
-    const alice = await seed.device("alice")
-    const bob = await seed.device("bob")
-    const group = await seed.group(alice, [bob])
+    const { alice, bob, group } = await pair(store)
     const m = messageOf(group, alice, 1n, { at: 1000, expiresAt: 5000 })
     await store.sendMessage(m)
     expect(store.heldHashCount).toBe(1)
@@ -108,15 +107,12 @@ describe("SqliteStore file layout", () => {
   it("makes a new file with 16 KiB pages, in WAL mode, and keeps what it stores across a reopen", async () => {
     const file = join(root, `layout-${++counter}.db`)
     const store = new SqliteStore(file)
-    const seed = new Seeder(store)
-    const alice = await seed.device("alice")
-    const bob = await seed.device("bob")
-    const group = await seed.group(alice, [bob])
+    const { alice, bob, group } = await pair(store)
     await store.sendMessage(messageOf(group, alice, 1n))
     await store.close()
     expect(pragmas(file)).toEqual({ pageSize: 16_384, journal: "wal" })
     const reopened = new SqliteStore(file)
-    expect((await reopened.fetchQueue(bob, 0, 100)).items.filter((i) => i.kind === "message")).toHaveLength(1)
+    expect(await messagesFor(reopened, bob)).toHaveLength(1)
     await reopened.close()
   })
 
@@ -127,12 +123,9 @@ describe("SqliteStore file layout", () => {
     old.exec("CREATE TABLE made_before (x INTEGER)")
     old.close()
     const store = new SqliteStore(file)
-    const seed = new Seeder(store)
-    const alice = await seed.device("alice")
-    const bob = await seed.device("bob")
-    const group = await seed.group(alice, [bob])
+    const { alice, bob, group } = await pair(store)
     await store.sendMessage(messageOf(group, alice, 1n))
-    expect((await store.fetchQueue(bob, 0, 100)).items.filter((i) => i.kind === "message")).toHaveLength(1)
+    expect(await messagesFor(store, bob)).toHaveLength(1)
     await store.close()
     expect(pragmas(file)).toEqual({ pageSize: 4096, journal: "wal" })
   })

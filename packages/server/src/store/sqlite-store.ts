@@ -123,8 +123,9 @@ export class SqliteStore implements ServerStore {
     try {
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
       // 16 KiB pages: a commit of queued messages writes a quarter as many WAL frames (each with its own
-      // write calls) as with 4 KiB pages. SQLite applies this only to a file without tables yet, so it must come
-      // before WAL mode and the migrations; a file made with other pages keeps them (it works the same).
+      // write calls) as with 4 KiB pages. SQLite applies this only to a file without tables yet, so it
+      // must come before WAL mode and the migrations; a file made with other pages keeps them (it works
+      // the same).
       // The cache holds a whole commit's pages (16 MiB instead of SQLite's 2 MiB default), so a large
       // batch is not spilled to the WAL before its COMMIT.
       this.db.pragma(`page_size = ${PAGE_SIZE}`)
