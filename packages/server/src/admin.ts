@@ -110,7 +110,8 @@ export async function revokeDevice(
 
 async function withStore<T>(dataDir: string, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  const store = new SqliteStore(databasePath(dataDir))
+  // A short-lived process: SQLite's own checkpoints, no worker thread.
+  const store = new SqliteStore(databasePath(dataDir), { checkpoints: "inline" })
   try {
     return await fn(store)
   } finally {

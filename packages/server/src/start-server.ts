@@ -45,6 +45,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const clock = options.clock ?? systemClock
   const store = new SqliteStore(databasePath(options.dataDir), {
     synchronous: options.synchronous ?? "FULL",
+    onCheckpointFailure: (err) => {
+      log.warn("checkpoint worker failed; checkpoints run on the event loop", describeError(err))
+    },
   })
   const config: ConfigOverrides = { ...options.config }
   if (options.queueTtlDays !== undefined) config.queueTtlMs = options.queueTtlDays * 24 * 60 * 60 * 1000

@@ -15,6 +15,8 @@ import {
   tooManyKeyPackages,
 } from "./rules.js"
 import type { DeviceStatus } from "./rules.js"
+import { Checkpointer } from "./checkpointer.js"
+import type { CheckpointStats, CheckpointerOptions } from "./checkpointer.js"
 import { HeldHashes, keyOf } from "./held-hashes.js"
 import { migrate } from "./sqlite-schema.js"
 import type {
@@ -51,6 +53,17 @@ export interface SqliteStoreOptions {
   synchronous?: "FULL" | "NORMAL"
   /** How long a writer waits for another process's lock (the admin CLI) before failing. */
   busyTimeoutMs?: number
+  /**
+   * Where WAL checkpoints run. "worker" (default): on a worker thread with its own connection, so
+   * the event loop never copies pages into the database file nor waits for its fsync (see
+   * Checkpointer). "inline": SQLite's own automatic checkpoints in the committing connection (for
+   * short-lived processes such as the admin CLI, where a thread is not worth starting).
+   */
+  checkpoints?: "worker" | "inline"
+  /** Tuning of the worker's checkpoints (tests use small values). */
+  checkpointer?: Omit<CheckpointerOptions, "onFailure">
+  /** Told when the checkpoint worker fails; the connection then goes back to SQLite's own checkpoints. */
+  onCheckpointFailure?: (error: Error) => void
 }
 
 const kindCodes: Record<QueueItemKind, number> = { message: 1, commit: 2, welcome: 3, event: 4 }
@@ -100,6 +113,8 @@ interface QueueRow {
 /** Page size of a new database file, and the page cache in KiB (see the constructor). */
 const PAGE_SIZE = 16_384
 const CACHE_KIB = 16_384
+/** SQLite's default `wal_autocheckpoint` (pages), restored if the checkpoint worker fails. */
+const SQLITE_AUTOCHECKPOINT = 1000
 
 const deviceColumns = "id, device_id, handle, name, signature_key, tracemark_key, created_at, revoked_at"
 
@@ -115,6 +130,7 @@ export class SqliteStore implements ServerStore {
   private readonly s: ReturnType<typeof prepareStatements>
   /** Which bodies may carry a message hash (the duplicate check); kept in step by the write queue's hooks. */
   private readonly held = new HeldHashes()
+  private readonly checkpointer: Checkpointer | undefined
   private closed = false
   private walFd: number | undefined
 
@@ -136,14 +152,38 @@ export class SqliteStore implements ServerStore {
       const syncWal = wal && options.synchronous !== "NORMAL"
       this.db.pragma(`synchronous = ${wal || options.synchronous === "NORMAL" ? "NORMAL" : "FULL"}`)
       this.db.pragma("foreign_keys = ON")
+      if (wal && (options.checkpoints ?? "worker") === "worker") {
+        this.db.pragma("wal_autocheckpoint = 0")
+        this.checkpointer = new Checkpointer(this.db.name, {
+          ...options.checkpointer,
+          onFailure: (error) => {
+            if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`)
+            options.onCheckpointFailure?.(error)
+          },
+        })
+      }
       migrate(this.db)
       this.s = prepareStatements(this.db)
       for (const row of this.s.heldHashes.iterate() as Iterable<{ id: number; hash: Uint8Array }>) {
         this.held.add(row.hash, row.id)
       }
       this.held.committed()
+      const held = this.held
+      const checkpointer = this.checkpointer
       this.writes = new WriteQueue(this.db, {
-        hooks: this.held,
+        hooks:
+          checkpointer === undefined
+            ? held
+            : {
+                committed: () => {
+                  held.committed()
+                  checkpointer.nudge()
+                },
+                rolledBack: () => held.rolledBack(),
+                savepoint: () => held.savepoint(),
+                rolledBackTo: () => held.rolledBackTo(),
+                released: () => held.released(),
+              },
         ...(syncWal ? { sync: () => this.syncWal() } : {}),
       })
     } catch (err) {
@@ -185,6 +225,17 @@ export class SqliteStore implements ServerStore {
   /** Group-commit counters (for tests and benchmarks). */
   get writeStats(): WriteQueue["stats"] {
     return this.writes.stats
+  }
+
+  /** Checkpoint worker counters (undefined when checkpoints run inline). */
+  get checkpointStats(): Readonly<CheckpointStats> | undefined {
+    return this.checkpointer?.stats
+  }
+
+  /** Resolves once the checkpoint worker has nothing running or waiting (for tests and benchmarks). */
+  async checkpointsIdle(): Promise<void> {
+    await this.writes.drain()
+    await this.checkpointer?.idle()
   }
 
   /** Message hashes held in memory for the duplicate check (for tests and benchmarks). */
@@ -619,6 +670,9 @@ export class SqliteStore implements ServerStore {
   async close(): Promise<void> {
     if (this.closed) return
     await this.writes.drain()
+    // The worker's connection closes first, so that this one is the last: SQLite then checkpoints
+    // what is left and deletes the WAL file.
+    await this.checkpointer?.close()
     this.closed = true
     this.db.close()
     if (this.walFd !== undefined) closeSync(this.walFd)
