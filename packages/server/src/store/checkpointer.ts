@@ -166,6 +166,7 @@ export class Checkpointer {
     const worker = this.worker
     if (worker === undefined || this.stats.failed) return
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()))
+    worker.ref()
     worker.postMessage({ t: "close" })
     await exited
   }
@@ -187,6 +188,8 @@ export class Checkpointer {
     if (worker === undefined) return
     this.wanted = false
     this.running = true
+    // A running checkpoint keeps the process alive (an idle worker must not, see finished).
+    worker.ref()
     worker.postMessage({ t: "checkpoint" })
   }
 
@@ -202,12 +205,13 @@ const { workerData, parentPort } = require("node:worker_threads");
 (${checkpointWorker.toString()})(require, workerData, parentPort);`
     let worker: Worker
     try {
-      worker = new Worker(source, { eval: true, workerData: setup })
+      // No execArgv: the parent's flags would otherwise reach the worker, and `--input-type=module`
+      // (a script run with `node -e`) would make this CommonJS source an ES module without `require`.
+      worker = new Worker(source, { eval: true, workerData: setup, execArgv: [] })
     } catch (err) {
       this.fail(err)
       return undefined
     }
-    worker.unref()
     worker.on("message", (message: Done | { t: "error"; message: string }) => {
       if (message.t === "error") {
         this.fail(new Error(`checkpoint failed: ${message.message}`))
@@ -227,6 +231,8 @@ const { workerData, parentPort } = require("node:worker_threads");
 
   private finished(done: Done): void {
     this.running = false
+    // An idle worker does not keep the process alive: one that forgot to close its store still exits.
+    this.worker?.unref()
     this.lastEnd = Date.now()
     const s = this.stats
     s.checkpoints += 1
