@@ -192,6 +192,18 @@ describe("Checkpointer", () => {
     await cp.close()
   })
 
+  it("finishes closing when the worker fails during close", async () => {
+    const failures: Error[] = []
+    const cp = new Checkpointer(join(root, "missing", "closing.db"), {
+      minIntervalMs: 0,
+      onFailure: (e) => failures.push(e),
+    })
+    cp.nudge() // the worker starts and will fail to open the file, after close() has begun
+    await cp.close()
+    expect(cp.stats).toMatchObject({ failed: true, checkpoints: 0 })
+    expect(failures).toEqual([])
+  })
+
   it("closes without ever starting a worker when nothing was written", async () => {
     const cp = new Checkpointer(join(root, "never.db"), { onFailure: () => {} })
     await cp.close()

@@ -244,8 +244,9 @@ const { workerData, parentPort } = require("node:worker_threads");
     this.notifyIdle()
   }
 
+  /** Stops checkpoints for good; the owner is told unless it is closing (close() then just finishes). */
   private fail(err: unknown): void {
-    if (this.stats.failed || this.closed) return
+    if (this.stats.failed) return
     this.stats.failed = true
     this.running = false
     this.wanted = false
@@ -255,6 +256,6 @@ const { workerData, parentPort } = require("node:worker_threads");
     }
     void this.worker?.terminate()
     this.notifyIdle()
-    this.options.onFailure(err instanceof Error ? err : new Error(String(err)))
+    if (!this.closed) this.options.onFailure(err instanceof Error ? err : new Error(String(err)))
   }
 }
