@@ -47,7 +47,7 @@ describe("SqliteStore checkpoints on a worker thread", () => {
     await store.checkpointsIdle()
     expect(store.checkpointStats).toMatchObject({ checkpoints: 1, failed: false })
     const before = size(path)
-    // 26 MiB in one transaction: far past SQLite's automatic checkpoint (1,000 pages, 16 MiB here), which
+    // 25 MiB in one transaction: far past SQLite's automatic checkpoint (1,000 pages, 16 MiB here), which
     // the store's connection would run at this COMMIT if it still checkpointed by itself.
     await Promise.all(Array.from({ length: 400 }, (_, i) => store.setSetting(`k${i}`, blob(i))))
     expect(size(`${path}-wal`)).toBeGreaterThan(25 * MiB)
