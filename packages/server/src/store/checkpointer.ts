@@ -32,13 +32,16 @@ export interface CheckpointStats {
   failed: boolean
 }
 
-/** What the worker answers for each checkpoint. */
-interface Done {
-  t: "done"
-  /** PRAGMA wal_checkpoint's three columns, for the mode that ran last. */
+/** PRAGMA wal_checkpoint's three columns. */
+interface CheckpointRow {
   busy: number
   log: number
   checkpointed: number
+}
+
+/** What the worker answers for each checkpoint: the row of the mode that ran last. */
+interface Done extends CheckpointRow {
+  t: "done"
   restarted: boolean
 }
 
@@ -51,17 +54,17 @@ interface WorkerSetup {
 
 /**
  * The worker's whole program. It runs as the source text of this function (`eval` worker), so it
- * must not use anything from this module's scope: everything arrives through its parameters.
+ * must not use any value from this module's scope (types are fine: they leave no code); everything
+ * arrives through its parameters.
  */
 function checkpointWorker(require: NodeJS.Require, setup: WorkerSetup, port: MessagePort): void {
-  type Row = { busy: number; log: number; checkpointed: number }
   const Sqlite = require(setup.sqlite) as typeof BetterSqlite3
   const db: Database = new Sqlite(setup.path, { fileMustExist: true })
   db.pragma(`busy_timeout = ${setup.busyTimeoutMs}`)
   // Checkpoints sync the WAL before copying and the database file after, at NORMAL as at FULL.
   db.pragma("synchronous = NORMAL")
-  const checkpoint = (mode: "PASSIVE" | "RESTART"): Row => {
-    const rows = db.pragma(`wal_checkpoint(${mode})`) as Row[]
+  const checkpoint = (mode: "PASSIVE" | "RESTART"): CheckpointRow => {
+    const rows = db.pragma(`wal_checkpoint(${mode})`) as CheckpointRow[]
     const row = rows[0]
     if (row === undefined) throw new Error("wal_checkpoint returned no row")
     return row

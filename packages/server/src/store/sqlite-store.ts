@@ -156,8 +156,9 @@ export class SqliteStore implements ServerStore {
         this.db.pragma("wal_autocheckpoint = 0")
         this.checkpointer = new Checkpointer(this.db.name, {
           ...options.checkpointer,
+          // Never called once close() has begun, so the connection is still open here.
           onFailure: (error) => {
-            if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`)
+            this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`)
             options.onCheckpointFailure?.(error)
           },
         })
@@ -168,22 +169,10 @@ export class SqliteStore implements ServerStore {
         this.held.add(row.hash, row.id)
       }
       this.held.committed()
-      const held = this.held
       const checkpointer = this.checkpointer
       this.writes = new WriteQueue(this.db, {
-        hooks:
-          checkpointer === undefined
-            ? held
-            : {
-                committed: () => {
-                  held.committed()
-                  checkpointer.nudge()
-                },
-                rolledBack: () => held.rolledBack(),
-                savepoint: () => held.savepoint(),
-                rolledBackTo: () => held.rolledBackTo(),
-                released: () => held.released(),
-              },
+        hooks: this.held,
+        ...(checkpointer !== undefined ? { afterCommit: () => checkpointer.nudge() } : {}),
         ...(syncWal ? { sync: () => this.syncWal() } : {}),
       })
     } catch (err) {

@@ -68,7 +68,7 @@ describe("WriteQueue (group commit)", () => {
     db.close()
   })
 
-  it("tells its hooks what happened to each transaction, in SQLite's order", async () => {
+  it("tells its hooks what happened to each transaction, in SQLite's order, and afterCommit only after a COMMIT", async () => {
     const db = new BetterSqlite3(path())
     db.exec("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)")
     const events: string[] = []
@@ -80,10 +80,11 @@ describe("WriteQueue (group commit)", () => {
         rolledBackTo: () => events.push("rollback-to"),
         released: () => events.push("release"),
       },
+      afterCommit: () => events.push("after-commit"),
     })
     const insert = db.prepare("INSERT INTO t (v) VALUES (?)")
     await Promise.all([queue.run(() => insert.run(1)), queue.run(() => insert.run(2))])
-    expect(events).toEqual(["commit"])
+    expect(events).toEqual(["commit", "after-commit"])
 
     events.length = 0
     await Promise.allSettled([queue.run(() => insert.run(3)), queue.run(() => insert.run(1))])
@@ -96,6 +97,7 @@ describe("WriteQueue (group commit)", () => {
       "rollback-to",
       "release",
       "commit",
+      "after-commit",
     ])
 
     // COMMIT itself fails (a deferred constraint): the whole batch is undone.

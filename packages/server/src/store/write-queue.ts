@@ -49,6 +49,8 @@ export interface WriteQueueOptions {
    */
   sync?: () => Promise<void>
   hooks?: TransactionHooks
+  /** Called after every successful COMMIT, after `hooks.committed` (the store nudges its checkpointer). */
+  afterCommit?: () => void
 }
 
 /**
@@ -84,6 +86,7 @@ export class WriteQueue {
   private readonly maxBatch: number
   private readonly sync: (() => Promise<void>) | undefined
   private readonly hooks: TransactionHooks | undefined
+  private readonly afterCommit: (() => void) | undefined
   /** Settlements of committed batches waiting for the next sync to start. */
   private awaitingSync: (() => void)[] = []
   private awaitingSyncFailure: ((error: unknown) => void)[] = []
@@ -99,6 +102,7 @@ export class WriteQueue {
     this.maxBatch = options.maxBatch ?? 2000
     this.sync = options.sync
     this.hooks = options.hooks
+    this.afterCommit = options.afterCommit
     this.begin = db.prepare("BEGIN IMMEDIATE")
     this.commit = db.prepare("COMMIT")
     this.rollback = db.prepare("ROLLBACK")
@@ -214,6 +218,7 @@ export class WriteQueue {
       for (const p of batch) p.reject(error)
       return
     }
+    this.afterCommit?.()
     const settle = (): void => {
       batch.forEach((p, i) => {
         const outcome = outcomes[i]
