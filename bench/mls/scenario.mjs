@@ -17,7 +17,7 @@ import {
 const encoder = new TextEncoder()
 const now = () => performance.now()
 
-function median(values) {
+export function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
@@ -127,25 +127,35 @@ export async function updateCommits(impl, sender, receiver, rounds) {
   return { sendMs: median(sendMs), receiveMs: median(receiveMs), sender, receiver }
 }
 
-/** 200-byte application messages: encrypt `count`, then decrypt them in order at another member. */
-export async function messages(impl, sender, receiver, count) {
+/** `count` application messages of 200 bytes from `sender`, in order; with the seconds it took. */
+export async function sealMessages(impl, sender, count) {
   const payload = new Uint8Array(200).fill(0x61)
   const sealed = []
-  let start = now()
+  const start = now()
   for (let i = 0; i < count; i++) {
     const out = await createApplicationMessage(sender, payload, impl)
     sender = out.newState
     sealed.push(out.privateMessage)
   }
-  const encryptS = (now() - start) / 1000
-  start = now()
+  return { sealed, seconds: (now() - start) / 1000 }
+}
+
+/** Decrypts `sealed` in order at `receiver`, checking each; returns the seconds it took. */
+export async function openMessages(impl, receiver, sealed) {
+  const start = now()
   for (const message of sealed) {
     const out = await processPrivateMessage(receiver, message, makePskIndex(receiver, {}), impl)
     if (out.kind !== "applicationMessage" || out.message.length !== 200)
       throw new Error("message did not decrypt")
     receiver = out.newState
   }
-  const decryptS = (now() - start) / 1000
+  return (now() - start) / 1000
+}
+
+/** 200-byte application messages: encrypt `count`, then decrypt them in order at another member. */
+export async function messages(impl, sender, receiver, count) {
+  const { sealed, seconds: encryptS } = await sealMessages(impl, sender, count)
+  const decryptS = await openMessages(impl, receiver, sealed)
   return {
     encryptPerS: count / encryptS,
     decryptPerS: count / decryptS,
