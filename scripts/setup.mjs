@@ -3,11 +3,12 @@
 //   1. installs npm dependencies when package-lock.json changed (native addons compile from source),
 //   2. with --test, installs the Debian packages the test suite drives (Chromium),
 //   3. builds every package (TypeScript project references; incremental),
-//   4. builds the web app (vite) into packages/web/dist, which `backchannel serve` serves.
+//   4. links the `backchannel` command into node_modules/.bin (for `npx backchannel`) once it is built,
+//   5. builds the web app (vite) into packages/web/dist, which `backchannel serve` serves.
 // Idempotent: a second run with nothing changed takes a few seconds.
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -85,6 +86,22 @@ function build() {
   run(join(root, "node_modules", ".bin", "tsc"), ["-b"])
 }
 
+/**
+ * `npm ci` links a workspace's bin only if its file exists, and packages/cli/dist/bin.js exists only after
+ * the build: on a fresh clone `npx backchannel`, which the README and the server's start-up message tell
+ * users to run, would find no command. Linking again once it is built (which also makes it executable)
+ * fixes that; a link that already works is left alone.
+ */
+function linkCommand() {
+  try {
+    accessSync(join(root, "node_modules", ".bin", "backchannel"), constants.X_OK)
+    return
+  } catch {
+    log("linking the backchannel command (npm rebuild)")
+  }
+  run("npm", ["rebuild", "backchannel", "--ignore-scripts", "--no-audit", "--no-fund"])
+}
+
 function buildWeb() {
   log("building the web app (vite build)")
   run(
@@ -100,5 +117,6 @@ checkNode()
 installNpmDependencies()
 if (forTests) installSystemPackages(testPackages)
 build()
+linkCommand()
 buildWeb()
 log("ready")
