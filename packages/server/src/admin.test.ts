@@ -11,7 +11,7 @@ import {
 } from "@backchannel/protocol"
 import { afterAll, describe, expect, it } from "vitest"
 import { createInvite, databasePath, listEntries, revokeDevice } from "./admin.js"
-import { startServer } from "./start-server.js"
+import { startServer, StartupError } from "./start-server.js"
 import { ManualClock, TestDevice } from "./testing/harness.js"
 
 const root = mkdtempSync(join(tmpdir(), "bc-admin-"))
@@ -162,5 +162,38 @@ describe("startServer", () => {
     } finally {
       await again.close()
     }
+  })
+
+  it("refuses a second server on the same data directory until the first one closes", async () => {
+    const dir = freshDir()
+    const first = await startServer({ dataDir: dir })
+    const refused = await startServer({ dataDir: dir }).catch((err: unknown) => err)
+    expect(refused).toBeInstanceOf(StartupError)
+    expect((refused as StartupError).code).toBe("DATA_DIR_IN_USE")
+    // The first one is unaffected, and the admin commands still work beside it.
+    expect((await fetch(`${first.url}/v1/health`)).status).toBe(200)
+    expect((await createInvite(dir, { handle: "beside" })).createdEntry).toBe(true)
+    await first.close()
+    const second = await startServer({ dataDir: dir })
+    await second.close()
+  })
+
+  it("reports an address in use or not of this machine by code, and frees the directory", async () => {
+    const dir = freshDir()
+    const other = await startServer({ dataDir: freshDir() })
+    try {
+      const inUse = await startServer({ dataDir: dir, port: other.port }).catch((err: unknown) => err)
+      expect(inUse).toBeInstanceOf(StartupError)
+      expect((inUse as StartupError).code).toBe("ADDRESS_IN_USE")
+    } finally {
+      await other.close()
+    }
+    // 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of this machine.
+    const foreign = await startServer({ dataDir: dir, host: "192.0.2.1" }).catch((err: unknown) => err)
+    expect(foreign).toBeInstanceOf(StartupError)
+    expect((foreign as StartupError).code).toBe("ADDRESS_NOT_AVAILABLE")
+    // Neither failure kept the directory: a server starts there now.
+    const server = await startServer({ dataDir: dir })
+    await server.close()
   })
 })

@@ -1,5 +1,6 @@
-export { startServer } from "./start-server.js"
-export type { RunningServer, StartServerOptions } from "./start-server.js"
+export { serverLockFileName, startServer, StartupError } from "./start-server.js"
+export type { RunningServer, StartServerOptions, StartupFailure } from "./start-server.js"
+export { tryExclusiveLock } from "./file-lock.js"
 export {
   createInvite,
   databaseFileName,

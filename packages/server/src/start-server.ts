@@ -1,7 +1,9 @@
 import { mkdirSync } from "node:fs"
+import { join } from "node:path"
 import { databasePath } from "./admin.js"
 import { systemClock } from "./config.js"
 import type { Clock, ConfigOverrides } from "./config.js"
+import { tryExclusiveLock } from "./file-lock.js"
 import { createApp } from "./http/app.js"
 import { createLogger, describeError } from "./log.js"
 import type { LogLevel, LogSink } from "./log.js"
@@ -38,9 +40,61 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** Opens the SQLite store in `dataDir`, starts the periodic queue purge, and listens. */
+/** The lock file a running server holds in its data directory (see `startServer`). */
+export const serverLockFileName = "server.lock.db"
+
+/** Why a server could not start, by a stable code (the CLI reports each with advice). */
+export type StartupFailure =
+  /** Another server (another process, or one still open in this one) holds the data directory. */
+  | "DATA_DIR_IN_USE"
+  /** Another process listens on the host and port. */
+  | "ADDRESS_IN_USE"
+  /** Listening there is not permitted (e.g. a port below 1024 without the privilege). */
+  | "ADDRESS_NOT_PERMITTED"
+  /** The host is not an address of this machine. */
+  | "ADDRESS_NOT_AVAILABLE"
+
+export class StartupError extends Error {
+  constructor(
+    readonly code: StartupFailure,
+    message: string,
+  ) {
+    super(message)
+    this.name = "StartupError"
+  }
+}
+
+const listenFailures: Record<string, StartupFailure> = {
+  EADDRINUSE: "ADDRESS_IN_USE",
+  EACCES: "ADDRESS_NOT_PERMITTED",
+  EADDRNOTAVAIL: "ADDRESS_NOT_AVAILABLE",
+}
+
+/**
+ * Opens the SQLite store in `dataDir`, starts the periodic queue purge, and listens.
+ *
+ * One server per data directory: a second one would share the database but not the first one's
+ * in-memory state (who is connected, which message hashes are held), so a message it stored would not
+ * reach devices connected to the first until they reconnected. The server holds an exclusive lock on
+ * `server.lock.db` in the directory until `close()` (the kernel drops it if the process dies); a second
+ * server is refused with DATA_DIR_IN_USE. The admin commands open the database without that lock and
+ * keep working while the server runs.
+ */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
+  const unlock = tryExclusiveLock(join(options.dataDir, serverLockFileName))
+  if (unlock === undefined) {
+    throw new StartupError("DATA_DIR_IN_USE", "another server is using this data directory")
+  }
+  try {
+    return await start(options, unlock)
+  } catch (err) {
+    unlock()
+    throw err
+  }
+}
+
+async function start(options: StartServerOptions, unlock: () => void): Promise<RunningServer> {
   const log = createLogger(options.logLevel ?? "warn", options.logSink)
   const clock = options.clock ?? systemClock
   const store = new SqliteStore(databasePath(options.dataDir), {
@@ -99,6 +153,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     clearInterval(expiryTimer)
     await app.close()
     await store.close()
+    const code = (err as { code?: unknown }).code
+    const failure = typeof code === "string" ? listenFailures[code] : undefined
+    if (failure !== undefined) {
+      throw new StartupError(failure, `cannot listen on ${host}:${options.port ?? 0} (${String(code)})`)
+    }
     throw err
   }
   const address = app.server.address()
@@ -115,8 +174,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       closed ??= (async () => {
         clearInterval(purgeTimer)
         clearInterval(expiryTimer)
-        await app.close()
-        await store.close()
+        try {
+          await app.close()
+          await store.close()
+        } finally {
+          unlock()
+        }
         log.info("closed")
       })()
       return closed

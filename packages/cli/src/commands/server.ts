@@ -8,8 +8,9 @@ import {
   logLevels,
   revokeDevice,
   startServer,
+  StartupError,
 } from "@backchannel/server"
-import { usageError } from "../cli-error.js"
+import { CliError, usageError } from "../cli-error.js"
 import { printJson, println } from "../output.js"
 import { flag, positiveInt, requireOption, stringOption } from "./shared.js"
 import type { Command } from "./types.js"
@@ -19,6 +20,34 @@ import { jsonOption } from "./types.js"
 function builtWebApp(): string | undefined {
   const dir = fileURLToPath(new URL("../../../web/dist/", import.meta.url))
   return existsSync(join(dir, "index.html")) ? dir : undefined
+}
+
+/** A server that could not start, told with what to do about it; anything else unchanged. */
+function startupFailure(err: unknown, dataDir: string, host: string, port: string): unknown {
+  if (!(err instanceof StartupError)) return err
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`
+  switch (err.code) {
+    case "DATA_DIR_IN_USE":
+      return new CliError(
+        "DATA_DIR_IN_USE",
+        `another backchannel server is already using ${dataDir}; stop it first (admin commands work while it runs)`,
+      )
+    case "ADDRESS_IN_USE":
+      return new CliError(
+        "ADDRESS_IN_USE",
+        `${address} is already in use by another program; stop it or choose another --port`,
+      )
+    case "ADDRESS_NOT_PERMITTED":
+      return new CliError(
+        "ADDRESS_NOT_PERMITTED",
+        `not permitted to listen on ${address} (ports below 1024 need privileges); choose another --port`,
+      )
+    case "ADDRESS_NOT_AVAILABLE":
+      return new CliError(
+        "ADDRESS_NOT_AVAILABLE",
+        `${host} is not an address of this machine; choose another --host`,
+      )
+  }
 }
 
 export const serve: Command = {
@@ -64,6 +93,8 @@ export const serve: Command = {
       logLevel,
       ...(webRoot !== undefined ? { webRoot } : {}),
       ...(rateLimit !== undefined ? { config: { rateLimit } } : {}),
+    }).catch((err: unknown) => {
+      throw startupFailure(err, dataDir, host, portText)
     })
     if (flag(ctx, "json")) {
       printJson(ctx.io, {
