@@ -47,6 +47,8 @@ function startupFailure(err: unknown, dataDir: string, host: string, port: strin
         "ADDRESS_NOT_AVAILABLE",
         `${host} is not an address of this machine; choose another --host`,
       )
+    default:
+      return err
   }
 }
 
