@@ -14,9 +14,10 @@ export declare function nextImpls(
 ): Promise<{ default: CiphersuiteImpl; node: CiphersuiteImpl }>
 
 /**
- * A group of `size` on ts-mls 2.0, then `rounds` update commits by its creator processed by one member
- * (using `receiverImpl`, by default `impl`); throws unless the member ends in the sender's epoch with the
- * same epoch authenticator and decrypts an application message. Median times in ms.
+ * A group of `size` on ts-mls 2.0, then `rounds` update commits by the member who joined first, processed
+ * by the last member added (using `receiverImpl`, by default `impl`), as scenario.mjs does on 1.6.4; throws
+ * unless that member ends in the sender's epoch with the same epoch authenticator and decrypts an
+ * application message. Median times in ms.
  */
 export declare function nextUpdateCommits(
   impl: CiphersuiteImpl,

@@ -48,10 +48,11 @@ function equalBytes(a, b) {
 }
 
 /**
- * A group of `size` (creator, one member who joins first, size - 2 added in one commit) with `impl`; then
- * `rounds` update commits (full path, no proposals) by the creator, each processed by the member. Setup key
- * packages come from `setupImpl`. The member uses `receiverImpl` (by default `impl`). Returns the median
- * sender and receiver times in ms.
+ * As scenario.mjs does on 1.6.4: a group of `size` made by a creator with `impl` (one member who joins first,
+ * then size - 2 added in one commit); then `rounds` update commits (full path, no proposals) by the member
+ * who joined first, each processed by the last member added, who joined from the Welcome and uses
+ * `receiverImpl` (by default `impl`). Setup key packages come from `setupImpl`. Returns the median sender and
+ * receiver times in ms.
  */
 export async function nextUpdateCommits(impl, setupImpl, size, rounds, receiverImpl = impl) {
   const ctx = context(impl)
@@ -60,31 +61,39 @@ export async function nextUpdateCommits(impl, setupImpl, size, rounds, receiverI
   const bob = await keyPackage("bob", setupImpl)
   const joiners = []
   for (let i = 0; i < size - 2; i++) joiners.push(await keyPackage(`joiner-${i}`, setupImpl))
+  const last = joiners[joiners.length - 1]
 
-  let sender = await createGroup({
+  let creator = await createGroup({
     context: ctx,
     groupId: impl.rng.randomBytes(32),
     keyPackage: alice.publicPackage,
     privateKeyPackage: alice.privatePackage,
   })
-  const addBob = await createCommit({ context: ctx, state: sender, extraProposals: [add(bob)] })
-  sender = addBob.newState
-  const joined = await joinGroup({
-    context: receiverCtx,
+  const addBob = await createCommit({ context: ctx, state: creator, extraProposals: [add(bob)] })
+  creator = addBob.newState
+  const bobJoined = await joinGroup({
+    context: ctx,
     welcome: addBob.welcome.welcome,
     keyPackage: bob.publicPackage,
     privateKeys: bob.privatePackage,
-    ratchetTree: sender.ratchetTree,
+    ratchetTree: creator.ratchetTree,
   })
-  const addAll = await createCommit({ context: ctx, state: sender, extraProposals: joiners.map(add) })
-  sender = addAll.newState
-  let receiver = (
+  const addAll = await createCommit({ context: ctx, state: creator, extraProposals: joiners.map(add) })
+  creator = addAll.newState
+  let sender = (
     await processPrivateMessage({
-      context: receiverCtx,
-      state: joined,
+      context: ctx,
+      state: bobJoined,
       privateMessage: addAll.commit.privateMessage,
     })
   ).newState
+  let receiver = await joinGroup({
+    context: receiverCtx,
+    welcome: addAll.welcome.welcome,
+    keyPackage: last.publicPackage,
+    privateKeys: last.privatePackage,
+    ratchetTree: creator.ratchetTree,
+  })
 
   const sendMs = []
   const receiveMs = []
