@@ -40,6 +40,9 @@ describe(`our node provider under ts-mls ${nextVersion}`, () => {
         },
       },
     }
-    await expect(nextUpdateCommits(next.node, next.node, 6, 2, broken)).rejects.toThrow()
+    // Refused as a cryptographic failure (its Welcome no longer decrypts), not by some unrelated fault.
+    await expect(nextUpdateCommits(next.node, next.node, 6, 2, broken)).rejects.toMatchObject({
+      name: "CryptoError",
+    })
   })
 })
