@@ -20,6 +20,7 @@ import {
   processPrivateMessage,
   unsafeTestingAuthenticationService,
 } from "ts-mls-next"
+import { bytesEqual } from "../../packages/protocol/dist/index.js"
 import { median } from "./scenario.mjs"
 
 export const nextVersion = "2.0.0-rc.10"
@@ -42,10 +43,6 @@ const keyPackage = (name, impl) =>
     cipherSuite: impl,
   })
 const add = (kp) => ({ proposalType: defaultProposalTypes.add, add: { keyPackage: kp.publicPackage } })
-
-function equalBytes(a, b) {
-  return a.length === b.length && a.every((x, i) => x === b[i])
-}
 
 /**
  * As scenario.mjs does on 1.6.4: a group of `size` made by a creator with `impl` (one member who joins first,
@@ -114,7 +111,7 @@ export async function nextUpdateCommits(impl, setupImpl, size, rounds, receiverI
 
   if (
     receiver.groupContext.epoch !== sender.groupContext.epoch ||
-    !equalBytes(receiver.keySchedule.epochAuthenticator, sender.keySchedule.epochAuthenticator)
+    !bytesEqual(receiver.keySchedule.epochAuthenticator, sender.keySchedule.epochAuthenticator)
   )
     throw new Error(`ts-mls ${nextVersion}: the receiver did not reach the sender's epoch`)
   const text = encoder.encode("after the update commits")
@@ -124,7 +121,7 @@ export async function nextUpdateCommits(impl, setupImpl, size, rounds, receiverI
     state: receiver,
     privateMessage: sealed.message.privateMessage,
   })
-  if (opened.kind !== "applicationMessage" || !equalBytes(opened.message, text))
+  if (opened.kind !== "applicationMessage" || !bytesEqual(opened.message, text))
     throw new Error(`ts-mls ${nextVersion}: an application message did not decrypt after the commits`)
 
   return { sendMs: median(sendMs), receiveMs: median(receiveMs) }

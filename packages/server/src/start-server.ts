@@ -146,6 +146,7 @@ async function start(options: StartServerOptions, unlock: () => void): Promise<R
   expiryTimer.unref()
 
   const host = options.host ?? "127.0.0.1"
+  const urlHost = host.includes(":") ? `[${host}]` : host
   try {
     await app.listen({ host, port: options.port ?? 0 })
   } catch (err) {
@@ -156,13 +157,12 @@ async function start(options: StartServerOptions, unlock: () => void): Promise<R
     const code = (err as { code?: unknown }).code
     const failure = typeof code === "string" ? listenFailures[code] : undefined
     if (failure !== undefined) {
-      throw new StartupError(failure, `cannot listen on ${host}:${options.port ?? 0} (${String(code)})`)
+      throw new StartupError(failure, `cannot listen on ${urlHost}:${options.port ?? 0} (${String(code)})`)
     }
     throw err
   }
   const address = app.server.address()
   const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 0)
-  const urlHost = host.includes(":") ? `[${host}]` : host
   log.info("listening", { host, port })
 
   let closed: Promise<void> | undefined
