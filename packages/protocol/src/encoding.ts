@@ -1,13 +1,13 @@
-import { base64urlnopad } from "@scure/base"
+import { codec } from "./base64.js"
 
 /** Binary fields travel as unpadded base64url strings (RFC 4648 §5). */
 export function toB64(bytes: Uint8Array): string {
-  return base64urlnopad.encode(bytes)
+  return codec.encode(bytes)
 }
 
-/** Decodes unpadded base64url; throws on any other alphabet or padding. */
+/** Decodes unpadded base64url; throws on any other alphabet, on padding and on non-zero trailing bits. */
 export function fromB64(text: string): Uint8Array {
-  return base64urlnopad.decode(text)
+  return codec.decode(text)
 }
 
 const encoder = new TextEncoder()
