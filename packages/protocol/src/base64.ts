@@ -2,8 +2,9 @@ import { base64urlnopad } from "@scure/base"
 
 /**
  * What this module uses of Node's Buffer, which runs base64url in native code. The portable path
- * (@scure/base) costs about 7 µs per KiB each way, a sixth of what the server spends on a message, so
- * where Buffer exists (the server, the CLI) it does the work; browsers keep the portable path.
+ * (@scure/base) costs about 7 µs per KiB each way; Buffer about 0.3 µs to encode and 1.3 µs to decode
+ * with the checks below. Where Buffer exists (the server, the CLI) it does the work, which doubled the
+ * server's offline drain rate; browsers keep the portable path.
  */
 export interface NativeBase64 {
   from(buffer: ArrayBufferLike, byteOffset: number, length: number): NativeBytes

@@ -12,6 +12,18 @@ function outcome(decode: () => Uint8Array): string {
 }
 
 describe("decodeField", () => {
+  it("refuses non-canonical base64url as VALIDATION_FAILED naming the field", () => {
+    // Fixed cases, independent of any decoder: alphabet, padding, length, stray bits in the last character.
+    for (const bad of ["A", "AB", "AAB", "ab+c", "ab/c", "abc=", "AQ==", "ab c", "é", "Zm9vYh", "Zm9vYmF"]) {
+      expect(
+        outcome(() => decodeField(bad, "message")),
+        bad,
+      ).toBe("refused:message")
+    }
+    expect(outcome(() => decodeField("Zm9vYmE", "message"))).toBe("ok:Zm9vYmE")
+    expect(decodeField("Zm9vYg", "x")).toEqual(new TextEncoder().encode("foob"))
+  })
+
   it("accepts exactly what the protocol's strict decoder accepts, with the same bytes", () => {
     const samples: string[] = [
       "",

@@ -1,4 +1,4 @@
-import { ProtocolError } from "@backchannel/protocol"
+import { fromB64, ProtocolError } from "@backchannel/protocol"
 import type { z } from "zod"
 
 /**
@@ -16,19 +16,15 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ou
 }
 
 /**
- * Decodes an unpadded base64url field strictly (the same values as the protocol's `fromB64`: only the
- * base64url alphabet, no padding, no impossible length, no stray bits in the last character), using
- * node's native codec because message bodies are decoded on the hot path. Node's decoder is lenient (it
- * skips characters it does not know and also takes '+', '/' and '='), so the bytes are encoded again and
- * must give back exactly the input: only a canonical string does. That costs less than a regular
- * expression over the input (about 0.7 µs against 1 µs for 1.5 KB here).
+ * Decodes an unpadded base64url field strictly (only the base64url alphabet, no padding, no impossible
+ * length, no stray bits in the last character); `fromB64` runs in Node's native codec here.
  */
 export function decodeField(value: string, field: string): Uint8Array {
-  const buffer = Buffer.from(value, "base64url")
-  if (value.length % 4 === 1 || buffer.toString("base64url") !== value) {
+  try {
+    return fromB64(value)
+  } catch {
     throw new ProtocolError("VALIDATION_FAILED", undefined, { field })
   }
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 }
 
 function truncate(field: string): string {
