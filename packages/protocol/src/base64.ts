@@ -3,8 +3,8 @@ import { base64urlnopad } from "@scure/base"
 /**
  * What this module uses of Node's Buffer, which runs base64url in native code. The portable path
  * (@scure/base) costs about 7 µs per KiB each way; Buffer about 0.3 µs to encode and 1.3 µs to decode
- * with the checks below. Where Buffer exists (the server, the CLI) it does the work, which doubled the
- * server's offline drain rate; browsers keep the portable path.
+ * with the checks below. Where Buffer exists (the server, the CLI) it does the work (the server's offline
+ * drain went 1.5× faster); browsers keep the portable path.
  */
 export interface NativeBase64 {
   from(buffer: ArrayBufferLike, byteOffset: number, length: number): NativeBytes
@@ -44,7 +44,9 @@ export function nativeBase64(buffer: NativeBase64) {
       }
       const length = Math.floor((text.length * 3) / 4)
       const out = new Uint8Array(length)
-      if (length > 0) buffer.from(out.buffer, 0, length).write(text, 0, length, "base64url")
+      if (length > 0 && buffer.from(out.buffer, 0, length).write(text, 0, length, "base64url") !== length) {
+        throw new Error("base64url: short decode")
+      }
       return out
     },
   }
