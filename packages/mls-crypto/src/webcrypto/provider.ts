@@ -24,7 +24,8 @@ const webRng: Rng = {
 
 /**
  * A portable ts-mls `CryptoProvider` on WebCrypto (browsers, Web Workers, Node >= 20): native Ed25519,
- * X25519, AES-GCM, HMAC and SHA-2, with imported signing, verification and HPKE public keys cached in
+ * X25519, AES-GCM, and SHA-2/HMAC on large inputs (small ones, hundreds per commit, go to @noble/hashes,
+ * synchronously: see hash.ts), with imported signing, verification and HPKE public keys cached in
  * bounded LRU caches. Serves suites 1 and 83 (see `acceleratedSuite`); every other suite is delegated to
  * ts-mls' default provider.
  *
