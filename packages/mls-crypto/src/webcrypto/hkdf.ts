@@ -22,7 +22,14 @@ export function makeWebKdf(name: WebHashName): Kdf {
       if (!Number.isSafeInteger(length) || length < 0 || length > 255 * size) {
         throw new RangeError("HKDF-Expand: invalid output length")
       }
-      return expand(hash, prk, info, length)
+      // Whole blocks are asked for, so that the bytes past `length` (noble would drop them unwiped) are
+      // wiped here, as the node provider does.
+      const whole = Math.ceil(length / size) * size
+      const blocks = expand(hash, prk, info, whole)
+      if (whole === length) return blocks
+      const okm = blocks.slice(0, length)
+      blocks.fill(0)
+      return okm
     },
     size,
   }
