@@ -2,8 +2,6 @@ import { expand, extract } from "@noble/hashes/hkdf.js"
 import type { Kdf } from "ts-mls"
 import { nobleHashes, type WebHashName } from "./hash.js"
 
-const hashLength: Record<WebHashName, number> = { "SHA-256": 32, "SHA-512": 64 }
-
 /**
  * ts-mls' `Kdf` port (RFC 9420 §5.1) with @noble/hashes' HKDF (RFC 5869): Extract (§2.2, PRK =
  * HMAC-Hash(salt, IKM); an empty salt is an empty HMAC key, which HMAC pads to the same block as HashLen
@@ -13,8 +11,8 @@ const hashLength: Record<WebHashName, number> = { "SHA-256": 32, "SHA-512": 64 }
  * Chromium (see hash.ts).
  */
 export function makeWebKdf(name: WebHashName): Kdf {
-  const size = hashLength[name]
   const hash = nobleHashes[name]
+  const size = hash.outputLen
   return {
     async extract(salt, ikm) {
       return extract(hash, ikm, salt)
