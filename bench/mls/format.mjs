@@ -1,4 +1,4 @@
-// Number formatting and per-metric statistics shared by the MLS benchmarks (Node and Chromium).
+// Medians, number formatting and per-metric statistics shared by the MLS benchmarks (Node and Chromium).
 
 /** Three significant figures below 100, whole numbers with thousands separators above. */
 export const fmt = (x) => (x >= 100 ? Math.round(x).toLocaleString("en-US") : x.toFixed(1))
@@ -7,9 +7,12 @@ export const fmt = (x) => (x >= 100 ? Math.round(x).toLocaleString("en-US") : x.
 export const cell = (s, kind) =>
   kind === "bytes" || s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`
 
-export function stats(values) {
+export function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
-  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], values }
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+export function stats(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), values }
 }

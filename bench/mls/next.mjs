@@ -21,7 +21,7 @@ import {
   unsafeTestingAuthenticationService,
 } from "ts-mls-next"
 import { bytesEqual } from "../../packages/protocol/dist/index.js"
-import { median } from "./scenario.mjs"
+import { median } from "./format.mjs"
 
 export const nextVersion = "2.0.0-rc.10"
 const suiteId = 1

@@ -13,15 +13,10 @@ import {
   makePskIndex,
   processPrivateMessage,
 } from "ts-mls"
+import { median } from "./format.mjs"
 
 const encoder = new TextEncoder()
 const now = () => performance.now()
-
-export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
 
 export function credential(name) {
   return { credentialType: "basic", identity: encoder.encode(name) }
