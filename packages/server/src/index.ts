@@ -1,4 +1,4 @@
-export { serverLockFileName, startServer, StartupError } from "./start-server.js"
+export { hostPort, serverLockFileName, startServer, StartupError } from "./start-server.js"
 export type { RunningServer, StartServerOptions, StartupFailure } from "./start-server.js"
 export { tryExclusiveLock } from "./file-lock.js"
 export {

@@ -64,6 +64,11 @@ export class StartupError extends Error {
   }
 }
 
+/** `host:port` as it appears in a URL (an IPv6 host in brackets). */
+export function hostPort(host: string, port: number | string): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`
+}
+
 const listenFailures: Record<string, StartupFailure> = {
   EADDRINUSE: "ADDRESS_IN_USE",
   EACCES: "ADDRESS_NOT_PERMITTED",
@@ -146,7 +151,6 @@ async function start(options: StartServerOptions, unlock: () => void): Promise<R
   expiryTimer.unref()
 
   const host = options.host ?? "127.0.0.1"
-  const urlHost = host.includes(":") ? `[${host}]` : host
   try {
     await app.listen({ host, port: options.port ?? 0 })
   } catch (err) {
@@ -157,7 +161,10 @@ async function start(options: StartServerOptions, unlock: () => void): Promise<R
     const code = (err as { code?: unknown }).code
     const failure = typeof code === "string" ? listenFailures[code] : undefined
     if (failure !== undefined) {
-      throw new StartupError(failure, `cannot listen on ${urlHost}:${options.port ?? 0} (${String(code)})`)
+      throw new StartupError(
+        failure,
+        `cannot listen on ${hostPort(host, options.port ?? 0)} (${String(code)})`,
+      )
     }
     throw err
   }
@@ -167,7 +174,7 @@ async function start(options: StartServerOptions, unlock: () => void): Promise<R
 
   let closed: Promise<void> | undefined
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `http://${hostPort(host, port)}`,
     host,
     port,
     close: () => {

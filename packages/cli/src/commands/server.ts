@@ -3,6 +3,7 @@ import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import {
   createInvite,
+  hostPort,
   isLogLevel,
   listEntries,
   logLevels,
@@ -25,7 +26,7 @@ function builtWebApp(): string | undefined {
 /** A server that could not start, told with what to do about it; anything else unchanged. */
 function startupFailure(err: unknown, dataDir: string, host: string, port: string): unknown {
   if (!(err instanceof StartupError)) return err
-  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`
+  const address = hostPort(host, port)
   switch (err.code) {
     case "DATA_DIR_IN_USE":
       return new CliError(
