@@ -32,8 +32,14 @@ function serverRssKiB() {
 
 // --- clients ----------------------------------------------------------------------------------------
 const clients = new Map()
-/** Loopback source addresses rotate so that TIME_WAIT sockets of earlier runs never exhaust ports. */
-const localAddress = (idx) => `127.0.${opts.addrBlock}.${1 + Math.floor(idx / 15000)}`
+/**
+ * Each run takes its own block of loopback source addresses (TIME_WAIT sockets of earlier runs stay on
+ * theirs), and at most 1,000 clients share an address. The client binds its source address before
+ * connecting, so the kernel picks a free port by searching that address's bound ports: with 15,000 per
+ * address that search cost the generator most of its CPU and capped the ramp at a few hundred connects
+ * per second, while the server sat idle.
+ */
+const localAddress = (idx) => `127.0.${opts.addrBlock}.${1 + Math.floor(idx / 1000)}`
 function client(idx) {
   let c = clients.get(idx)
   if (c === undefined) {

@@ -247,6 +247,8 @@ let minutes
 let runReps = reps
 let reportQuick = quick
 let runDate = new Date().toISOString().slice(0, 10)
+let runFdLimit = fdLimit
+let runMachine
 if (reportFile !== undefined) {
   const saved = JSON.parse(readFileSync(reportFile, "utf8"))
   runs = saved.runs
@@ -255,6 +257,8 @@ if (reportFile !== undefined) {
   runReps = saved.reps
   reportQuick = saved.quick
   runDate = String(saved.date).slice(0, 10)
+  runFdLimit = saved.fdLimit ?? fdLimit
+  runMachine = saved.machine
   systems.splice(0, systems.length, ...Object.keys(runs).filter((k) => runs[k].length > 0))
   for (const system of systems) {
     rampTargets[system] = [...new Set(runs[system][0].ramp.steps.map((st) => st.target))]
@@ -266,10 +270,12 @@ if (reportFile !== undefined) {
     prosodyVersion = spawnSync("dpkg-query", ["-W", "-f=${Version}", "prosody"], { encoding: "utf8" }).stdout
   }
   const started = Date.now()
+  // A random first block, so that a run started right after another does not meet its TIME_WAIT sockets.
+  const firstBlock = Math.floor(Math.random() * 200)
   for (let rep = 0; rep < reps; rep++) {
     const order = rep % 2 === 0 ? systems : [...systems].reverse()
     for (const [i, system] of order.entries()) {
-      const addrBlock = 10 + ((rep * 2 + i) % 200)
+      const addrBlock = 10 + ((firstBlock + rep * 2 + i) % 200)
       console.log(`rep ${rep + 1}/${reps}: ${system}`)
       const r = system === "ours" ? await runOurs(rep, addrBlock) : await runProsody(rep, addrBlock)
       runs[system].push(r)
@@ -430,7 +436,8 @@ const headline = table(["server", "measure", "median (range)"], headlineRows)
 console.log(`\n${ladderTable.text}\n\n${headline.text}\n`)
 
 // --- results -----------------------------------------------------------------------------------------------
-const m = machine()
+// A re-render names the machine the run was made on, not the one rendering it.
+const m = runMachine ?? machine()
 if (reportFile === undefined) {
   const jsonPath = writeJson(
     `server${quick ? "-quick" : ""}${synchronous === "NORMAL" ? "-sync-normal" : ""}`,
@@ -448,6 +455,7 @@ if (reportFile === undefined) {
 }
 const loads = systems.flatMap((system) => runs[system].flatMap((r) => [r.loadStart, r.loadEnd]))
 if (!reportQuick && systems.length === 2 && synchronous === "FULL") {
+  const oursRampTop = Math.max(...rampTargets.ours)
   const oursMax = med(maxOf("ours", "oneToOne"))
   const prosodyMax = med(maxOf("prosody", "oneToOne"))
   const kib = med(runs.ours.map((r) => rssPerSession(r.ramp.steps[r.ramp.steps.length - 1])))
@@ -486,10 +494,17 @@ Fan-out 10 / 100: 100 groups of 10 and 10 groups of 100 devices, every member se
 message delivered to the 9 / 99 others; for Prosody each group is a Multi-User Chat room (XEP-0045,
 mod_muc at conference.localhost, room locking off, joined with no history replay; the room's echo of
 a message to its own sender is not counted), for ours an MLS group. Lost/dup/out-of-order per receiver.
-The idle ramp went to ${Math.max(...rampTargets.ours)} connections (ours) and ${Math.max(...rampTargets.prosody)} (Prosody): this sandbox's
-hard fd limit is ${fdLimit} per process (no CAP_SYS_RESOURCE), so 50,000 and 100,000 in one process cannot run
-here, and the ramp was shortened further (\`--ramp-max\`) to fit the session; KiB/connection is
-ΔRSS / connections at the last step and idle_devices_per_gib extrapolates it linearly.
+The idle ramp went to ${oursRampTop} connections (ours) and ${Math.max(...rampTargets.prosody)} (Prosody)${
+      oursRampTop < 100_000
+        ? `: this sandbox's
+hard fd limit is ${runFdLimit} per process (no CAP_SYS_RESOURCE), so ${oursRampTop + RAMP_BASE > 50_000 ? "100,000" : "50,000 and 100,000"} in one process cannot run
+here${oursRampTop < runFdLimit - RAMP_BASE - 500 ? ", and the ramp was shortened further (`--ramp-max`)" : ""}`
+        : ""
+    }. Ramp clients bind one of a
+run's own loopback source addresses, at most 1,000 per address, so the kernel's search for a free source port stays
+cheap. "ΔRSS KiB/connection" is the growth of the server's RSS from before the ramp divided by the connections
+at that step; idle_devices_per_gib divides 1 GiB by the conservative figure, the server's whole RSS over every
+session open at the last step (the server's baseline included), and extrapolates it linearly.
 The machine was shared with other jobs (1-minute load average ${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}
 on 2 cores during the runs); servers and generator ran at nice ${NICE}. "server CPU µs/msg" is the
 server's CPU time per offered message (a lower bound once it falls behind). Per-run data:
