@@ -35,6 +35,14 @@ describe("the property checks themselves", () => {
       checkHttp({ status: 400, text: body({ code: "VALIDATION_FAILED", message: documented, stack: "s" }) }),
     ).toMatch(/field stack/)
     expect(checkHttp({ status: 400, text: "TypeError: x at foo (/app/dist/x.js:1:2)" })).toMatch(/leaks/)
+    const leaked = (text: string) =>
+      checkHttp({ status: 400, text: body({ code: "INTERNAL", message: text }) })
+    expect(leaked("SqliteError: UNIQUE constraint failed")).toMatch(/leaks/)
+    expect(leaked("SQLITE_BUSY: database is locked")).toMatch(/leaks/)
+    expect(leaked("FST_ERR_CTP_INVALID_MEDIA_TYPE")).toMatch(/leaks/)
+    // A correct answer whose random group id holds "FSt_" (the 1,000,000-input run of 2026-12-06 found one).
+    const created = JSON.stringify({ groupId: "iSRiebRjnfMf8zzegn1ylSg5N8aFSt_YlyrKrh5hcqA", epoch: "0" })
+    expect(checkHttp({ status: 200, text: created })).toBe(undefined)
     expect(checkHttp({ status: 502, text: "<html>" })).toMatch(/JSON/)
     // Fastify's own answer to a request Node's parser refused, before the fix in http/app.ts.
     const fastifyDefault =
