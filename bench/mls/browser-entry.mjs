@@ -4,7 +4,14 @@ import { hmac } from "@noble/hashes/hmac.js"
 import { sha256 } from "@noble/hashes/sha2.js"
 import { createWebCryptoProvider } from "../../packages/mls-crypto/dist/index.js"
 import { defaultCryptoProvider, getCiphersuiteFromName } from "ts-mls"
-import { addMembers, keyPackagesPerSecond, messages, updateCommits } from "./scenario.mjs"
+import {
+  addMembers,
+  keyPackagesPerSecond,
+  messages,
+  prepareUpdateCommits,
+  receiveCommits,
+  updateCommits,
+} from "./scenario.mjs"
 
 const suite = getCiphersuiteFromName("MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519")
 const providers = { default: defaultCryptoProvider, webcrypto: createWebCryptoProvider() }
@@ -55,4 +62,22 @@ async function callCosts(count) {
   }
 }
 
-globalThis.mlsBench = { run, callCosts, ready: true }
+/**
+ * For the profile (browser.mjs starts the profiler between the two): a group of `members + 2` built with our
+ * provider and `rounds` update commits made in advance by one member; `receive` then has another member
+ * process them and returns its milliseconds per commit.
+ */
+let pending
+async function prepareReceiver(members, rounds) {
+  const impl = await providers.webcrypto.getCiphersuiteImpl(suite)
+  const { states } = await addMembers(impl, members, impl)
+  pending = { impl, receiver: states.joiner, commits: await prepareUpdateCommits(impl, states.bob, rounds) }
+}
+async function receive() {
+  const { impl, receiver, commits } = pending
+  const start = performance.now()
+  await receiveCommits(impl, receiver, commits)
+  return (performance.now() - start) / commits.length
+}
+
+globalThis.mlsBench = { run, callCosts, prepareReceiver, receive, ready: true }

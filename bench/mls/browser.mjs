@@ -15,6 +15,7 @@ import { build } from "vite"
 import { launchChromium } from "../lib/chromium.mjs"
 import { machine, table, updateSummary, writeJson, writeSection } from "../lib/results.mjs"
 import { cell, fmt, stats } from "./format.mjs"
+import { inSecretTree, inTreeHash, inclusiveShare, summarizeProfile } from "./profile.mjs"
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
@@ -24,6 +25,7 @@ const counts = quick
   ? { keyPackages: 30, members: 50, updates: 3, messages: 100 }
   : { keyPackages: 100, members: 198, updates: 5, messages: 1000 }
 const size = counts.members + 2
+const profileRounds = quick ? 3 : 10
 const names = ["default", "webcrypto"]
 const started = Date.now()
 
@@ -38,8 +40,10 @@ await build({
   build: {
     outDir: out,
     emptyOutDir: true,
-    minify: true,
-    rollupOptions: { input: join(here, "browser.html") },
+    // One output file per source module, unminified, so that the profile's frames still name their package
+    // and function (V8 runs minified and unminified code alike).
+    minify: false,
+    rollupOptions: { input: join(here, "browser.html"), output: { preserveModules: true } },
   },
 })
 
@@ -63,6 +67,8 @@ const browser = await launchChromium()
 const chromiumVersion = browser.version()
 const samples = Object.fromEntries(names.map((n) => [n, {}]))
 const callSamples = {}
+let receiverProfile
+let profiledMs
 try {
   const page = await browser.newPage()
   const pageErrors = []
@@ -83,6 +89,21 @@ try {
   for (let rep = 0; rep < 3; rep++) {
     const costs = await page.evaluate((n) => globalThis.mlsBench.callCosts(n), quick ? 200 : 2000)
     for (const [metric, value] of Object.entries(costs)) (callSamples[metric] ??= []).push(value)
+  }
+  // Where our provider's receiver spends the page's main thread: V8's sampling profiler over the DevTools
+  // protocol, around update commits made in advance.
+  await page.evaluate(([m, r]) => globalThis.mlsBench.prepareReceiver(m, r), [counts.members, profileRounds])
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send("Profiler.enable")
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 })
+  await cdp.send("Profiler.start")
+  profiledMs = await page.evaluate(() => globalThis.mlsBench.receive())
+  const { profile } = await cdp.send("Profiler.stop")
+  await cdp.detach()
+  receiverProfile = {
+    categories: summarizeProfile(profile, "chromium"),
+    inSecretTree: inclusiveShare(profile, inSecretTree),
+    inTreeHash: inclusiveShare(profile, inTreeHash),
   }
   if (pageErrors.length > 0) throw new Error(`page errors: ${pageErrors.join("; ")}`)
 } finally {
@@ -127,6 +148,18 @@ process.stdout.write(
     `@noble/hashes HMAC ${us("noble_hmac_us")}, digest ${us("noble_digest_us")}\n`,
 )
 
+const pct = (share) => `${(share * 100).toFixed(0)} %`
+const profileTable = table(
+  ["where our provider's receiver spends the page's main thread", "share of samples"],
+  receiverProfile.categories.map((p) => [p.category, pct(p.share)]),
+)
+process.stdout.write(
+  `${profileTable.text}\ninside the secret tree's derivation: ${pct(receiverProfile.inSecretTree)}, ` +
+    `inside tree hashing: ${pct(receiverProfile.inTreeHash)} (${fmt(profiledMs)} ms per commit while profiled)\n`,
+)
+const nobleShare =
+  receiverProfile.categories.find((p) => p.category.includes("@noble/hashes"))?.share ?? Number.NaN
+
 const command = `node bench/mls/browser.mjs${args.length > 0 ? ` ${args.join(" ")}` : ""}`
 const m = machine()
 const jsonPath = writeJson(quick ? "mls-browser-quick" : "mls-browser", {
@@ -136,6 +169,7 @@ const jsonPath = writeJson(quick ? "mls-browser-quick" : "mls-browser", {
   counts,
   results,
   calls,
+  receiverProfile: { rounds: profileRounds, msPerCommit: profiledMs, ...receiverProfile },
 })
 if (!quick) {
   const receive = results.webcrypto.update_receiver_ms.median
@@ -159,8 +193,22 @@ Chromium. Measured in the same page, one awaited call at a time on 40-byte input
 ${us("webcrypto_hmac_us")} µs for an HMAC with its key import and ${us("webcrypto_digest_us")} µs for a SHA-256 digest, @noble/hashes ${us("noble_hmac_us")} µs and
 ${us("noble_digest_us")} µs; a commit in a group of 200 issues about 1,200 such calls. Our provider sends inputs up to 4 KiB to
 @noble/hashes; in Node, where WebCrypto costs tens of µs per call (a thread-pool round trip), that is most of its
-gain, and in Chromium it gains little. Where the rest of a receiver's time goes was profiled in Node (the MLS
-section above), not here.`,
+gain, and in Chromium it gains little.
+
+Profile of our provider's receiver in the page (${profileRounds} update commits in the group of ${size}, made in advance;
+${fmt(profiledMs)} ms per commit while profiled; V8's sampling profiler over the DevTools protocol, the page's main
+thread, each sample in the innermost matching category as in the Node profile; for it the page is built with one
+unminified file per source module):
+
+${profileTable.md}
+
+Reading: ${pct(nobleShare)} of the receiver's time on the page's thread is SHA-256 and HMAC computed in JavaScript by
+@noble/hashes for the small inputs our provider keeps off WebCrypto, and ${pct(receiverProfile.inSecretTree)} of it is spent inside ts-mls'
+derivation of the secret tree and ${pct(receiverProfile.inTreeHash)} inside its tree hashing (those two include their share of the
+hashing): ts-mls 1.6.4 re-derives every node of the secret tree and re-hashes the whole ratchet tree at each
+epoch. Sending those calls to WebCrypto instead would not shorten them: one awaited WebCrypto HMAC with its key
+import costs ${us("webcrypto_hmac_us")} µs here against ${us("noble_hmac_us")} µs for @noble/hashes (above). What costs is their number, which grows with the group and which only ts-mls can
+lower (2.0's lazy secret tree halves the Node receiver, MLS section above).`,
   )
   updateSummary({
     mls_browser_commit_receive_200_ms: fmt(receive),
