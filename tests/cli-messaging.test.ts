@@ -67,6 +67,7 @@ afterAll(async () => {
 
 describe("backchannel CLI against a real server process", () => {
   let group = ""
+  const devices = new Map<string, string>()
 
   it("enrols four people from operator invites", async () => {
     const people = [
@@ -79,7 +80,35 @@ describe("backchannel CLI against a real server process", () => {
       const me = await enrol(handle, await invite(handle, name, [...extra]))
       expect(me.handle).toBe(handle)
       expect(me.device).toMatch(/^[A-Za-z0-9_-]{22}$/)
+      devices.set(handle, me.device)
     }
+  })
+
+  it("lists the directory for the operator with each device's id, name and state", async () => {
+    const listed = await runCli(["admin", "list", "--data", dataDir])
+    expect(listed.code, listed.stderr).toBe(0)
+    const lines = listed.stdout.split("\n")
+    const alice = lines.findIndex((l) => l.startsWith("alice  "))
+    expect(lines[alice]).toBe(
+      "alice  Alice Ambassador — Ambassador, Ministry of Foreign Affairs  (member; 1 active device(s))",
+    )
+    // The device id `admin revoke --device` takes, under its owner.
+    expect(lines[alice + 1]).toMatch(
+      new RegExp(
+        `^    ${devices.get("alice") ?? "?"}  "alice laptop"  enrolled \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d$`,
+      ),
+    )
+    expect(lines.filter((l) => /^ {4}[A-Za-z0-9_-]{22} /.test(l))).toHaveLength(4)
+    expect(listed.stdout).not.toContain("REVOKED")
+
+    // A mistyped --data is refused, and no database appears there.
+    const typo = join(root, "no-such-data")
+    for (const args of [["list"], ["revoke", "--device", devices.get("bob") ?? "?"], ["labels"]]) {
+      const refused = await runCli(["admin", ...args, "--data", typo])
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain("(NO_DATA)")
+    }
+    expect(() => statSync(typo)).toThrow()
   })
 
   it("exchanges one-to-one messages both ways", async () => {

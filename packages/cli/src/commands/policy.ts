@@ -6,7 +6,7 @@ import { withConfirmations } from "../confirm.js"
 import { formatTime, printJson, println, terminalSafe } from "../output.js"
 import { describeTerms, Names } from "../render.js"
 import { reportSent, sendOptions, targetFrom, termsFrom } from "./messaging.js"
-import { flag, requireOption, stringOption, withClient } from "./shared.js"
+import { existingDataDir, flag, requireOption, stringOption, withClient } from "./shared.js"
 import type { Command } from "./types.js"
 import { jsonOption, profileOptions } from "./types.js"
 
@@ -148,8 +148,9 @@ export const adminLabels: Command = {
   usage: 'admin labels --data DIR [--set "Leaders only,Not for publication,Personal"] [--json]',
   options: { ...jsonOption, data: { type: "string" }, set: { type: "string" } },
   run: async (ctx) => {
-    const dataDir = resolve(requireOption(ctx, "data"))
     const set = stringOption(ctx, "set")
+    // Setting labels may come before the server's first start (it creates the database); showing them may not.
+    const dataDir = set === undefined ? existingDataDir(ctx) : resolve(requireOption(ctx, "data"))
     const labels =
       set === undefined
         ? await getLabels(dataDir)

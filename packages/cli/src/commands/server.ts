@@ -12,8 +12,8 @@ import {
   StartupError,
 } from "@backchannel/server"
 import { CliError, usageError } from "../cli-error.js"
-import { printJson, println } from "../output.js"
-import { flag, positiveInt, requireOption, stringOption } from "./shared.js"
+import { formatTime, printJson, println, terminalSafe } from "../output.js"
+import { existingDataDir, flag, positiveInt, requireOption, stringOption } from "./shared.js"
 import type { Command } from "./types.js"
 import { jsonOption } from "./types.js"
 
@@ -198,14 +198,34 @@ export const adminList: Command = {
   usage: "admin list --data DIR [--json]",
   options: { ...jsonOption, data: { type: "string" } },
   run: async (ctx) => {
-    const entries = await listEntries(resolve(requireOption(ctx, "data")))
+    const entries = await listEntries(existingDataDir(ctx))
     if (flag(ctx, "json")) {
       printJson(ctx.io, entries)
       return
     }
+    if (entries.length === 0) {
+      println(ctx.io, "The directory is empty: `backchannel admin invite` creates the first entry.")
+      return
+    }
+    // One block per person: who they are, then every device with the id `admin revoke --device` takes.
+    // Device names come from the enrolling device, so everything is printed terminal-safe.
     for (const e of entries) {
+      const role = [e.title, e.organisation, e.country].filter((p) => p !== undefined && p !== "").join(", ")
       const active = e.devices.filter((d) => d.revokedAt === undefined).length
-      println(ctx.io, `${e.handle.padEnd(20)} ${e.displayName}  ${e.kind}  ${active} device(s)`)
+      println(
+        ctx.io,
+        terminalSafe(
+          `${e.handle}  ${e.displayName}${role === "" ? "" : ` — ${role}`}  (${e.kind === "guest" ? "guest, labelled outsider" : "member"}; ${active} active device(s))`,
+        ),
+      )
+      if (e.devices.length === 0) println(ctx.io, "    no device enrolled yet")
+      for (const d of e.devices) {
+        const revoked = d.revokedAt === undefined ? "" : `  REVOKED ${formatTime(d.revokedAt)}`
+        println(
+          ctx.io,
+          terminalSafe(`    ${d.deviceId}  "${d.name}"  enrolled ${formatTime(d.createdAt)}${revoked}`),
+        )
+      }
     }
   },
 }
@@ -217,7 +237,7 @@ export const adminRevoke: Command = {
   options: { ...jsonOption, data: { type: "string" }, device: { type: "string" } },
   run: async (ctx) => {
     const deviceId = requireOption(ctx, "device")
-    await revokeDevice(resolve(requireOption(ctx, "data")), deviceId)
+    await revokeDevice(existingDataDir(ctx), deviceId)
     if (flag(ctx, "json")) printJson(ctx.io, { revoked: deviceId })
     else println(ctx.io, `Revoked device ${deviceId}.`)
   },

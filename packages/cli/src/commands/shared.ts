@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs"
+import { resolve } from "node:path"
 import { BackchannelClient } from "@backchannel/core"
+import { databasePath } from "@backchannel/server"
 import { CliError, usageError } from "../cli-error.js"
 import { openProfile } from "../profile/profile.js"
 import type { CommandContext } from "./types.js"
@@ -12,6 +15,22 @@ export function requireOption(ctx: CommandContext, name: string): string {
   const value = stringOption(ctx, name)
   if (value === undefined || value.length === 0) throw usageError(`--${name} is required`)
   return value
+}
+
+/**
+ * `--data` for the admin commands that only read or change an existing directory: a path without the
+ * server's database is refused (NO_DATA) instead of getting a new, empty database, so a mistyped path
+ * neither lists an empty directory nor "revokes" into nowhere.
+ */
+export function existingDataDir(ctx: CommandContext): string {
+  const dataDir = resolve(requireOption(ctx, "data"))
+  if (!existsSync(databasePath(dataDir))) {
+    throw new CliError(
+      "NO_DATA",
+      `no Backchannel database in ${dataDir}: give --data the directory \`backchannel serve --data\` uses`,
+    )
+  }
+  return dataDir
 }
 
 export function flag(ctx: CommandContext, name: string): boolean {
