@@ -15,7 +15,7 @@ import { build } from "vite"
 import { launchChromium } from "../lib/chromium.mjs"
 import { machine, table, updateSummary, writeJson, writeSection } from "../lib/results.mjs"
 import { cell, fmt, stats } from "./format.mjs"
-import { inSecretTree, inTreeHash, inclusiveShare, summarizeProfile } from "./profile.mjs"
+import { inSecretTree, inTreeHash, inclusiveShare, sampleStacks, summarizeStacks } from "./profile.mjs"
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
@@ -100,10 +100,11 @@ try {
   profiledMs = await page.evaluate(() => globalThis.mlsBench.receive())
   const { profile } = await cdp.send("Profiler.stop")
   await cdp.detach()
+  const stacks = sampleStacks(profile)
   receiverProfile = {
-    categories: summarizeProfile(profile, "chromium"),
-    inSecretTree: inclusiveShare(profile, inSecretTree),
-    inTreeHash: inclusiveShare(profile, inTreeHash),
+    categories: summarizeStacks(stacks, "chromium"),
+    inSecretTree: inclusiveShare(stacks, inSecretTree),
+    inTreeHash: inclusiveShare(stacks, inTreeHash),
   }
   if (pageErrors.length > 0) throw new Error(`page errors: ${pageErrors.join("; ")}`)
 } finally {

@@ -39,11 +39,14 @@ function categorizeChromium(frames) {
   return categorizeTsMls(frames)
 }
 
+/** Frames of ts-mls' tree hashing and of its secret tree derivation (for the categories and inclusiveShare). */
+export const inTreeHash = (f) => f.functionName === "treeHash" || f.functionName === "treeHashRoot"
+export const inSecretTree = (f) => /\/secretTree[-.]/.test(f.url)
+
 function categorizeTsMls(frames) {
   for (const f of frames) {
-    if (f.functionName === "treeHash" || f.functionName === "treeHashRoot")
-      return "ts-mls tree hashing (encoding)"
-    if (/\/secretTree[-.]/.test(f.url)) return "ts-mls secret tree derivation (encoding, labels)"
+    if (inTreeHash(f)) return "ts-mls tree hashing (encoding)"
+    if (inSecretTree(f)) return "ts-mls secret tree derivation (encoding, labels)"
     if (/\/parentHash[-.]/.test(f.url)) return "ts-mls parent hash verification (encoding)"
   }
   for (const f of frames) if (f.url.includes("ts-mls")) return "ts-mls other (decoding, validation, copies)"
@@ -55,7 +58,7 @@ function categorizeTsMls(frames) {
  * counting them measures time; the first and last samples (the profiler starting and stopping) and idle ticks
  * are left out.
  */
-function sampleStacks(profile) {
+export function sampleStacks(profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const parent = new Map()
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
@@ -70,10 +73,9 @@ function sampleStacks(profile) {
   return stacks
 }
 
-/** Shares of a V8 CPU profile's samples per category, largest first. */
-export function summarizeProfile(profile, where = "node") {
+/** Shares of a profile's samples (from sampleStacks) per category, largest first. */
+export function summarizeStacks(stacks, where = "node") {
   const categorize = where === "chromium" ? categorizeChromium : categorizeNode
-  const stacks = sampleStacks(profile)
   const totals = new Map()
   for (const frames of stacks) {
     const category = categorize(frames)
@@ -85,14 +87,9 @@ export function summarizeProfile(profile, where = "node") {
 }
 
 /** The share of samples with a frame anywhere on the stack that `match` accepts (time spent inside it). */
-export function inclusiveShare(profile, match) {
-  const stacks = sampleStacks(profile)
+export function inclusiveShare(stacks, match) {
   return stacks.filter((frames) => frames.some(match)).length / stacks.length
 }
-
-/** Frames of ts-mls' secret tree derivation and of its tree hashing, for inclusiveShare. */
-export const inSecretTree = (f) => /\/secretTree[-.]/.test(f.url)
-export const inTreeHash = (f) => f.functionName === "treeHash" || f.functionName === "treeHashRoot"
 
 export async function profileRun(run) {
   const session = new Session()
@@ -103,5 +100,5 @@ export async function profileRun(run) {
   await run()
   const { profile } = await session.post("Profiler.stop")
   session.disconnect()
-  return summarizeProfile(profile)
+  return summarizeStacks(sampleStacks(profile))
 }
